@@ -1,0 +1,21 @@
+// @ts-check
+
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Native modules stay outside the server bundle.
+  serverExternalPackages: [
+    "@node-rs/argon2",
+    "better-sqlite3",
+    "@prisma/adapter-better-sqlite3",
+    "@aws-sdk/client-s3",
+    "@aws-sdk/s3-request-presigner",
+    "@aws-sdk/cloudfront-signer",
+  ],
+  typedRoutes: false,
+  // The start script and CI run lint/typecheck separately.
+  typescript: { ignoreBuildErrors: false },
+};
+
+module.exports = nextConfig;

@@ -1,0 +1,40 @@
+import fs from "node:fs";
+import path from "node:path";
+import { defineConfig } from "prisma/config";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { loadLocalEnv } from "./scripts/local-env";
+
+loadLocalEnv();
+process.env.DATABASE_URL ??= "file:./var/dev.db";
+const url = process.env.DATABASE_URL;
+// better-sqlite3 does not create missing folders.
+if (url.startsWith("file:")) fs.mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });
+
+/**
+ * `migrate diff --from-migrations` replays each migration on an in-memory shadow
+ * database through `executeRaw`, which better-sqlite3 runs as a single statement, so a
+ * migration with several statements fails (P3006). On the shadow connection only, a
+ * parameterless raw query is run as a script.
+ */
+class MigrationAwareSQLite extends PrismaBetterSQLite3 {
+  override async connectToShadowDb() {
+    const adapter = await super.connectToShadowDb();
+    const executeRaw = adapter.executeRaw.bind(adapter);
+    adapter.executeRaw = async (query) => {
+      if (query.args.length > 0) return executeRaw(query);
+      await adapter.executeScript(query.sql);
+      return 0;
+    };
+    return adapter;
+  }
+}
+
+// Prisma 6.19 with the JS (wasm) schema engine: no native engine download is needed.
+// See docs/decisions/002-prisma-6-js-engine.md.
+export default defineConfig({
+  experimental: { adapter: true },
+  engine: "js",
+  schema: path.join("prisma", "schema.prisma"),
+  migrations: { path: path.join("prisma", "migrations") },
+  adapter: async () => new MigrationAwareSQLite({ url }),
+});
