@@ -1,12 +1,15 @@
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
     alias: {
-      "@": path.resolve(__dirname),
+      "@": root,
       // `server-only` throws outside a React Server Components bundle; tests are server code.
-      "server-only": path.resolve(__dirname, "tests/support/server-only-noop.ts"),
+      "server-only": path.join(root, "tests/support/server-only-noop.ts"),
     },
   },
   test: {

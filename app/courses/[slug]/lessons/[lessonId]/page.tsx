@@ -1,0 +1,127 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { AccessDenied } from "@/components/access-denied";
+import { ActionButton } from "@/components/action-button";
+import { LessonBody } from "@/components/lesson-body";
+import { Badge, Card } from "@/components/ui";
+import { getCurrentUser } from "@/lib/auth/session";
+import { getLessonPage } from "@/lib/courses/queries";
+import { NotFoundError } from "@/lib/errors";
+import { setCompletedAction } from "../../../actions";
+
+export const dynamic = "force-dynamic";
+
+type Params = Promise<{ slug: string; lessonId: string }>;
+
+async function load(slug: string, lessonId: string) {
+  const user = await getCurrentUser();
+  try {
+    const page = await getLessonPage(user, slug, lessonId);
+    if (!page) notFound();
+    return { user, page };
+  } catch (e) {
+    if (e instanceof NotFoundError) notFound();
+    throw e;
+  }
+}
+
+export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
+  const { slug, lessonId } = await params;
+  const { page } = await load(slug, lessonId);
+  return { title: `${page.lesson.title} · ${page.course.title}` };
+}
+
+export default async function LessonPage({ params }: { params: Params }) {
+  const { slug, lessonId } = await params;
+  const { user, page } = await load(slug, lessonId);
+  const { course, lesson, access, decisions, previous, next, progress } = page;
+  const path = `/courses/${course.slug}/lessons/${lesson.id}`;
+
+  if (!access.decision.allowed) {
+    return <AccessDenied decision={access.decision} course={course} returnTo={path} />;
+  }
+
+  const completed = progress?.completed ?? false;
+  return (
+    <div className="grid gap-8 lg:grid-cols-4">
+      <nav className="order-2 lg:order-1 lg:col-span-1" aria-label="Course outline">
+        <Link href={`/courses/${course.slug}`} className="mb-3 block text-sm font-semibold text-brand-700 hover:underline">
+          ← {course.title}
+        </Link>
+        <Card className="max-h-[70vh] overflow-auto p-3 text-sm">
+          {course.sections.map((s) => (
+            <div key={s.id} className="mb-3">
+              <p className="px-2 py-1 text-xs font-semibold uppercase tracking-wide text-slate-500">{s.title}</p>
+              <ul>
+                {s.lessons.map((l) => {
+                  const open = decisions.get(l.id)?.allowed;
+                  const current = l.id === lesson.id;
+                  return (
+                    <li key={l.id}>
+                      {open ? (
+                        <Link
+                          href={`/courses/${course.slug}/lessons/${l.id}`}
+                          aria-current={current ? "page" : undefined}
+                          className={`block rounded-md px-2 py-1.5 ${current ? "bg-brand-50 font-semibold text-brand-700" : "text-slate-700 hover:bg-slate-50"}`}
+                        >
+                          {l.title}
+                        </Link>
+                      ) : (
+                        <span className="block px-2 py-1.5 text-slate-400">🔒 {l.title}</span>
+                      )}
+                    </li>
+                  );
+                })}
+              </ul>
+            </div>
+          ))}
+        </Card>
+      </nav>
+      <article className="order-1 space-y-6 lg:order-2 lg:col-span-3">
+        <header className="flex flex-wrap items-start justify-between gap-4">
+          <div>
+            <h1 className="text-3xl font-bold tracking-tight" data-testid="lesson-title">
+              {lesson.title}
+            </h1>
+            <div className="mt-2 flex gap-2">
+              {lesson.isFreePreview ? <Badge tone="green">Free preview</Badge> : null}
+              {completed ? (
+                <Badge tone="green">
+                  <span data-testid="lesson-completed">Completed</span>
+                </Badge>
+              ) : null}
+            </div>
+          </div>
+          {user && access.decision.reason !== "free-preview" ? (
+            <ActionButton
+              action={setCompletedAction.bind(null, lesson.id, path, !completed)}
+              variant={completed ? "secondary" : "primary"}
+              pendingText="Saving…"
+              testId="mark-complete"
+            >
+              {completed ? "Mark as not complete" : "Mark as complete"}
+            </ActionButton>
+          ) : null}
+        </header>
+        <Card className="p-6">
+          <LessonBody text={lesson.body ?? ""} />
+        </Card>
+        <div className="flex justify-between gap-4">
+          {previous ? (
+            <Link href={`/courses/${course.slug}/lessons/${previous.id}`} className="text-sm font-medium text-brand-700 hover:underline" rel="prev">
+              ← {previous.title}
+            </Link>
+          ) : (
+            <span />
+          )}
+          {next ? (
+            <Link href={`/courses/${course.slug}/lessons/${next.id}`} className="text-sm font-medium text-brand-700 hover:underline" rel="next">
+              {next.title} →
+            </Link>
+          ) : null}
+        </div>
+      </article>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import type { Metadata } from "next";
+import { CourseCard } from "@/components/course-card";
+import { PageHeader, inputClass } from "@/components/ui";
+import { listPublishedCourses } from "@/lib/courses/queries";
+
+export const metadata: Metadata = { title: "Courses" };
+export const dynamic = "force-dynamic";
+
+export default async function CataloguePage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
+  const { q } = await searchParams;
+  const query = typeof q === "string" ? q.slice(0, 100) : undefined;
+  const courses = await listPublishedCourses(query);
+  return (
+    <div>
+      <PageHeader
+        title="Course catalogue"
+        subtitle="Free courses open with one click; paid courses with an access code."
+        actions={
+          <form role="search" className="w-full sm:w-72">
+            <label htmlFor="q" className="sr-only">
+              Search courses
+            </label>
+            <input id="q" name="q" defaultValue={query} placeholder="Search courses…" className={inputClass} />
+          </form>
+        }
+      />
+      {courses.length === 0 ? (
+        <p className="rounded-2xl bg-white p-10 text-center text-slate-600 ring-1 ring-slate-200">
+          {query ? `No course matches “${query}”.` : "No course is published yet."}
+        </p>
+      ) : (
+        <div className="grid gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="catalogue">
+          {courses.map((c) => (
+            <CourseCard key={c.id} course={c} />
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

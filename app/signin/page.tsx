@@ -1,0 +1,27 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { SignInForm } from "@/components/auth-forms";
+import { Card } from "@/components/ui";
+import { githubEnabled } from "@/lib/auth/options";
+import { getCurrentUser } from "@/lib/auth/session";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+const errors: Record<string, string> = {
+  GitHubEmail: "Your GitHub account has no public verified email.",
+  OAuthAccountNotLinked: "Sign in with the method you used before.",
+  SessionRequired: "Sign in to continue.",
+};
+
+export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
+  const { callbackUrl, error } = await searchParams;
+  if (await getCurrentUser()) redirect(callbackUrl?.startsWith("/") ? callbackUrl : "/dashboard");
+  return (
+    <div className="mx-auto max-w-md">
+      <h1 className="mb-6 text-center text-3xl font-bold tracking-tight">Sign in</h1>
+      <Card className="p-6">
+        <SignInForm callbackUrl={callbackUrl} initialError={error ? (errors[error] ?? "Sign-in failed. Try again.") : undefined} github={githubEnabled} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+import "server-only";
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import GitHubProvider from "next-auth/providers/github";
+import { z } from "zod";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { dummyPasswordHash, verifyPassword } from "./password";
+import { clearFailures, lockedFor, recordFailure, throttleKey } from "./throttle";
+
+const credentialsSchema = z.object({
+  email: z.string().trim().toLowerCase().pipe(z.email()),
+  password: z.string().min(1).max(200),
+});
+
+export const WRONG_CREDENTIALS = "Wrong email or password.";
+
+function clientIp(headers: unknown): string {
+  const get = (name: string): string | undefined => {
+    if (!headers) return undefined;
+    if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+    const v = (headers as Record<string, string | string[] | undefined>)[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  return get("x-forwarded-for")?.split(",")[0]?.trim() || get("x-real-ip") || "unknown";
+}
+
+const providers: NextAuthOptions["providers"] = [
+  CredentialsProvider({
+    name: "Email and password",
+    credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+    async authorize(credentials, req) {
+      const parsed = credentialsSchema.safeParse(credentials);
+      if (!parsed.success) throw new Error(WRONG_CREDENTIALS);
+      const { email, password } = parsed.data;
+      const key = throttleKey(email, clientIp(req?.headers));
+      const wait = await lockedFor(key);
+      if (wait > 0) {
+        throw new Error(`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`);
+      }
+      const user = await db.user.findUnique({ where: { email } });
+      const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
+      if (!user || !user.passwordHash || !ok) {
+        await recordFailure(key);
+        throw new Error(WRONG_CREDENTIALS);
+      }
+      await clearFailures(key);
+      return { id: user.id, email: user.email, name: user.name, role: user.role };
+    },
+  }),
+];
+
+if (env.GITHUB_ID && env.GITHUB_SECRET) {
+  providers.push(GitHubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET }));
+}
+
+export const githubEnabled = Boolean(env.GITHUB_ID && env.GITHUB_SECRET);
+
+export const authOptions: NextAuthOptions = {
+  secret: env.NEXTAUTH_SECRET,
+  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
+  pages: { signIn: "/signin", error: "/signin" },
+  providers,
+  callbacks: {
+    async signIn({ user, account }) {
+      if (account?.provider !== "github") return true;
+      const email = user.email?.toLowerCase();
+      if (!email) return "/signin?error=GitHubEmail";
+      // A GitHub sign-in maps onto the account with the same (verified) email, or creates a student.
+      await db.user.upsert({
+        where: { email },
+        create: { email, name: user.name ?? email.split("@")[0], role: "STUDENT" },
+        update: {},
+      });
+      return true;
+    },
+    async jwt({ token, user, account }) {
+      if (user) {
+        if (account?.provider === "github") {
+          const row = await db.user.findUnique({ where: { email: user.email!.toLowerCase() } });
+          if (row) {
+            token.uid = row.id;
+            token.role = row.role;
+          }
+        } else {
+          token.uid = user.id;
+          token.role = (user as { role?: "STUDENT" | "INSTRUCTOR" | "ADMIN" }).role ?? "STUDENT";
+        }
+      }
+      return token;
+    },
+    async session({ session, token }) {
+      if (session.user) {
+        session.user.id = token.uid as string;
+        session.user.role = token.role as "STUDENT" | "INSTRUCTOR" | "ADMIN";
+      }
+      return session;
+    },
+  },
+};

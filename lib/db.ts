@@ -1,0 +1,17 @@
+import "server-only";
+import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
+
+export function createPrismaClient(url: string = env.DATABASE_URL): PrismaClient {
+  // timeout: wait for a lock held by another process (app, worker, seed) instead of failing.
+  const adapter = new PrismaBetterSQLite3({ url, timeout: 10_000 });
+  return new PrismaClient({ adapter });
+}
+
+const globalForPrisma = globalThis as unknown as { __prisma?: PrismaClient };
+
+/** One client per process (hot reload keeps it on globalThis). */
+export const db: PrismaClient = (globalForPrisma.__prisma ??= createPrismaClient());
+
+export type { PrismaClient };

@@ -1,0 +1,57 @@
+import { defineConfig, devices } from "@playwright/test";
+
+/**
+ * E2E against the production build on its own ports and data (var/e2e*), started by
+ * `scripts/start.ts --fresh --no-build` (scripts/test.sh builds first). Debian's Chromium.
+ */
+const APP_PORT = 3100;
+const EDGE_PORT = 4100;
+const STORAGE_PORT = 4669;
+export const e2e = {
+  appUrl: `http://localhost:${APP_PORT}`,
+  edgeUrl: `http://localhost:${EDGE_PORT}`,
+  storagePort: STORAGE_PORT,
+};
+
+export default defineConfig({
+  testDir: "tests/e2e",
+  outputDir: "test-results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  use: {
+    baseURL: e2e.appUrl,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run"],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
+  webServer: {
+    command: "npx tsx scripts/start.ts --fresh --no-build",
+    url: `${e2e.appUrl}/courses`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      PORT: String(APP_PORT),
+      HOST: "127.0.0.1",
+      NEXTAUTH_URL: e2e.appUrl,
+      DATABASE_URL: "file:./var/e2e.db",
+      STORAGE_DIR: "var/e2e-storage",
+      STORAGE_PORT: String(STORAGE_PORT),
+      EDGE_PORT: String(EDGE_PORT),
+      EDGE_PUBLIC_URL: e2e.edgeUrl,
+      MEDIA_BASE_URL: e2e.edgeUrl,
+      EDGE_CORS_ORIGINS: e2e.appUrl,
+      // Short TTLs so expiry can be observed within a test.
+      AUTH_MAX_FAILURES: "5",
+    },
+  },
+});

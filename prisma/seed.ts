@@ -1,0 +1,103 @@
+/**
+ * Demo data for the embedded default; run by `npm start` on first start (and by the e2e
+ * setup). Idempotent: it does nothing when the demo admin already exists.
+ *
+ *   tsx --conditions=react-server prisma/seed.ts
+ */
+import { hash } from "@node-rs/argon2";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { DEMO_PASSWORD, demoAccessCodes, demoCourses, demoUsers } from "./seed-data";
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export interface SeedResult {
+  created: boolean;
+  users: Record<keyof typeof demoUsers, string>;
+  courses: Record<string, { id: string; lessons: { id: string; title: string; video: boolean }[] }>;
+}
+
+export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResult | { created: false }> {
+  if (await db.user.findUnique({ where: { email: demoUsers.admin.email } })) return { created: false };
+
+  const passwordHash = await hash(DEMO_PASSWORD, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  const users = {} as Record<keyof typeof demoUsers, string>;
+  for (const [key, u] of Object.entries(demoUsers) as [keyof typeof demoUsers, (typeof demoUsers)[keyof typeof demoUsers]][]) {
+    users[key] = (await db.user.create({ data: { ...u, passwordHash } })).id;
+  }
+
+  const courses: SeedResult["courses"] = {};
+  for (const c of demoCourses) {
+    const course = await db.course.create({
+      data: {
+        slug: c.slug,
+        title: c.title,
+        summary: c.summary,
+        description: c.description,
+        isFree: c.isFree,
+        priceCents: c.priceCents,
+        published: true,
+        publishedAt: now,
+        instructors: { create: { userId: users.instructor } },
+      },
+    });
+    const lessons: SeedResult["courses"][string]["lessons"] = [];
+    for (const [si, s] of c.sections.entries()) {
+      const section = await db.section.create({ data: { courseId: course.id, title: s.title, position: si + 1 } });
+      for (const [li, l] of s.lessons.entries()) {
+        const lesson = await db.lesson.create({
+          data: {
+            sectionId: section.id,
+            position: li + 1,
+            title: l.title,
+            body: l.body,
+            isFreePreview: l.isFreePreview ?? false,
+            availableFrom: l.availableInDays ? new Date(now.getTime() + l.availableInDays * DAY) : null,
+          },
+        });
+        lessons.push({ id: lesson.id, title: lesson.title, video: l.video ?? false });
+      }
+    }
+    courses[c.slug] = { id: course.id, lessons };
+  }
+
+  for (const ac of demoAccessCodes) {
+    await db.accessCode.create({ data: { courseId: courses[ac.course].id, code: ac.code, maxUses: ac.maxUses, createdById: users.instructor } });
+  }
+
+  // Sam: enrolled in the free course and (granted) in the cloud security course.
+  await db.enrollment.create({ data: { userId: users.student, courseId: courses["sql-basics"].id, source: "FREE" } });
+  await db.enrollment.create({
+    data: { userId: users.student, courseId: courses["cloud-security"].id, source: "GRANT", grantedById: users.instructor },
+  });
+  // Eli: a cloud security enrolment that expired yesterday.
+  await db.enrollment.create({
+    data: {
+      userId: users.expired,
+      courseId: courses["cloud-security"].id,
+      source: "GRANT",
+      grantedById: users.instructor,
+      expiresAt: new Date(now.getTime() - DAY),
+    },
+  });
+  return { created: true, users, courses };
+}
+
+async function main() {
+  const { loadLocalEnv } = await import("../scripts/local-env");
+  loadLocalEnv();
+  const { createPrismaClient } = await import("@/lib/db");
+  const db = createPrismaClient(process.env.DATABASE_URL ?? "file:./var/dev.db");
+  try {
+    const result = await seed(db);
+    console.log(result.created ? "Seeded demo data." : "Demo data already present: seed skipped.");
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+if (process.argv[1] && /prisma[\\/]seed\.ts$/.test(process.argv[1])) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

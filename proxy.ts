@@ -1,0 +1,26 @@
+import { NextResponse, type NextRequest } from "next/server";
+import { getToken } from "next-auth/jwt";
+import { DEV_NEXTAUTH_SECRET } from "@/lib/auth/dev-secret";
+
+/**
+ * First gate for the signed-in areas (Next 16 "proxy", formerly middleware). It only
+ * checks that a session exists (and, for /instructor, its role claim); every page,
+ * route handler and action re-checks on the server through lib/access.
+ */
+export async function proxy(request: NextRequest) {
+  const token = await getToken({ req: request, secret: process.env.NEXTAUTH_SECRET ?? DEV_NEXTAUTH_SECRET });
+  const { pathname, search } = request.nextUrl;
+  if (!token) {
+    const url = new URL("/signin", request.url);
+    url.searchParams.set("callbackUrl", pathname + search);
+    return NextResponse.redirect(url);
+  }
+  if (pathname.startsWith("/instructor") && token.role !== "INSTRUCTOR" && token.role !== "ADMIN") {
+    return NextResponse.redirect(new URL("/forbidden?reason=instructor-only", request.url));
+  }
+  return NextResponse.next();
+}
+
+export const config = {
+  matcher: ["/dashboard/:path*", "/redeem/:path*", "/instructor/:path*"],
+};

@@ -1,0 +1,121 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { db } from "@/lib/db";
+import { getLessonAccess, requireLessonAccess, type Viewer } from "@/lib/access";
+import {
+  createAccessCode,
+  enrollInFreeCourse,
+  grantEnrollment,
+  redeemAccessCode,
+  revokeEnrollment,
+  setEnrollmentExpiry,
+} from "@/lib/enrollments";
+import { createCourse, publishCourse, addSection, addLesson } from "@/lib/courses/authoring";
+import { registerUser } from "@/lib/auth/users";
+import { AppError, ConflictError, ForbiddenError, UnauthenticatedError, ValidationError } from "@/lib/errors";
+import { seed, type SeedResult } from "@/prisma/seed";
+
+let s: SeedResult;
+const viewer = async (email: string): Promise<Viewer> => {
+  const u = await db.user.findUniqueOrThrow({ where: { email } });
+  return { id: u.id, role: u.role };
+};
+
+beforeAll(async () => {
+  const r = await seed(db);
+  if (!r.created) throw new Error("expected a fresh database");
+  s = r as SeedResult;
+});
+
+describe("seeded access", () => {
+  it("matches the demo story", async () => {
+    const cloud = s.courses["cloud-security"].lessons;
+    const student = await viewer("student@example.com");
+    const newcomer = await viewer("newcomer@example.com");
+    const expired = await viewer("expired@example.com");
+    expect((await getLessonAccess(student, cloud[1].id)).decision.allowed).toBe(true);
+    expect((await getLessonAccess(newcomer, cloud[1].id)).decision).toMatchObject({ allowed: false, reason: "not-enrolled" });
+    expect((await getLessonAccess(expired, cloud[1].id)).decision).toMatchObject({ allowed: false, reason: "enrollment-expired" });
+    expect((await getLessonAccess(newcomer, cloud[0].id)).decision).toMatchObject({ allowed: true, reason: "free-preview" });
+    expect((await getLessonAccess(student, cloud[3].id)).decision).toMatchObject({ allowed: false, reason: "not-yet-available" });
+    await expect(requireLessonAccess(null, cloud[1].id)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(requireLessonAccess(newcomer, cloud[1].id)).rejects.toBeInstanceOf(ForbiddenError);
+  });
+});
+
+describe("enrolment", () => {
+  it("self-enrols in a free course only", async () => {
+    const u = await registerUser({ name: "Free Learner", email: "free@example.com", password: "a-strong-pass-1" });
+    const v = { id: u.id, role: u.role };
+    await enrollInFreeCourse(v, s.courses["sql-basics"].id);
+    await enrollInFreeCourse(v, s.courses["sql-basics"].id); // idempotent
+    expect(await db.enrollment.count({ where: { userId: v.id } })).toBe(1);
+    await expect(enrollInFreeCourse(v, s.courses["cloud-security"].id)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(enrollInFreeCourse(null, s.courses["sql-basics"].id)).rejects.toBeInstanceOf(UnauthenticatedError);
+  });
+
+  it("redeems a code once per student and never beyond max uses, even when racing", async () => {
+    const instructor = await viewer("instructor@example.com");
+    await createAccessCode(instructor, s.courses["video-production"].id, { code: "RACE-2", maxUses: "2" });
+    const racers = await Promise.all(
+      ["r1", "r2", "r3", "r4"].map((n) => registerUser({ name: n, email: `${n}@example.com`, password: "a-strong-pass-1" })),
+    );
+    const results = await Promise.allSettled(racers.map((u) => redeemAccessCode({ id: u.id, role: u.role }, "race-2")));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
+    const rejected = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    expect(rejected.every((r) => r.reason instanceof ValidationError && /maximum number/.test(r.reason.message))).toBe(true);
+    expect((await db.accessCode.findUniqueOrThrow({ where: { code: "RACE-2" } })).uses).toBe(2);
+    const winner = racers[results.findIndex((r) => r.status === "fulfilled")];
+    await expect(redeemAccessCode({ id: winner.id, role: "STUDENT" }, "RACE-2")).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it("rejects malformed, unknown and expired codes with clear messages", async () => {
+    const newcomer = await viewer("newcomer@example.com");
+    await expect(redeemAccessCode(newcomer, "x")).rejects.toThrow(/Enter the access code/);
+    await expect(redeemAccessCode(newcomer, "NOPE-0000")).rejects.toThrow(/does not exist/);
+    const instructor = await viewer("instructor@example.com");
+    await db.accessCode.create({
+      data: { courseId: s.courses["video-production"].id, code: "OLD-CODE", maxUses: 5, expiresAt: new Date(Date.now() - 1000), createdById: instructor.id },
+    });
+    await expect(redeemAccessCode(newcomer, "OLD-CODE")).rejects.toThrow(/expired/);
+  });
+
+  it("revoke and expiry take effect on the next check", async () => {
+    const instructor = await viewer("instructor@example.com");
+    const courseId = s.courses["cloud-security"].id;
+    const lessonId = s.courses["cloud-security"].lessons[1].id;
+    const u = await registerUser({ name: "Granted", email: "granted@example.com", password: "a-strong-pass-1" });
+    const v = { id: u.id, role: u.role };
+    const e = await grantEnrollment(instructor, courseId, { email: "granted@example.com" });
+    expect((await getLessonAccess(v, lessonId)).decision.allowed).toBe(true);
+    await setEnrollmentExpiry(instructor, courseId, e.id, new Date(Date.now() - 1000));
+    expect((await getLessonAccess(v, lessonId)).decision).toMatchObject({ reason: "enrollment-expired" });
+    await setEnrollmentExpiry(instructor, courseId, e.id, null);
+    expect((await getLessonAccess(v, lessonId)).decision.allowed).toBe(true);
+    await revokeEnrollment(instructor, courseId, e.id);
+    expect((await getLessonAccess(v, lessonId)).decision).toMatchObject({ reason: "enrollment-revoked" });
+    // a student cannot grant, and cannot re-enrol with a code after a revoke
+    await expect(grantEnrollment(v, courseId, { email: "granted@example.com" })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(redeemAccessCode(v, "CLOUD-2026")).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it("instructors author and publish courses; students cannot", async () => {
+    const instructor = await viewer("instructor@example.com");
+    const student = await viewer("student@example.com");
+    const input = { title: "Testing 101", slug: "testing-101", summary: "How to test a web app well.", description: "", isFree: "on" };
+    await expect(createCourse(student, input)).rejects.toBeInstanceOf(ForbiddenError);
+    const c = await createCourse(instructor, input);
+    await expect(publishCourse(instructor, c.id, true)).rejects.toThrow(/at least one lesson/);
+    const sec = await addSection(instructor, c.id, { title: "Intro" });
+    await addLesson(instructor, c.id, sec.id, { title: "Hello" });
+    expect((await publishCourse(instructor, c.id, true)).published).toBe(true);
+    await expect(createCourse(instructor, { ...input })).rejects.toThrow(/slug is taken/);
+    const bad = await createCourse(instructor, { ...input, slug: "Bad Slug!" }).catch((e: AppError) => e);
+    expect(bad).toBeInstanceOf(ValidationError);
+    expect((bad as ValidationError).fieldErrors.slug?.[0]).toMatch(/lowercase/);
+  });
+
+  it("refuses weak passwords and duplicate emails at sign-up", async () => {
+    await expect(registerUser({ name: "W", email: "weak@example.com", password: "short" })).rejects.toThrow(/at least 10/);
+    await expect(registerUser({ name: "D", email: "student@example.com", password: "a-strong-pass-1" })).rejects.toBeInstanceOf(ConflictError);
+  });
+});

@@ -1,0 +1,17 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, inject } from "vitest";
+
+// A fresh database per test file, copied from the migrated template.
+const template = inject("templateDb");
+const file = path.join(path.dirname(template), `db-${process.pid}-${crypto.randomBytes(4).toString("hex")}.db`);
+fs.copyFileSync(template, file);
+process.env.DATABASE_URL = `file:${file}`;
+(process.env as Record<string, string>).NODE_ENV = "test";
+
+afterAll(async () => {
+  const g = globalThis as unknown as { __prisma?: { $disconnect(): Promise<void> } };
+  await g.__prisma?.$disconnect();
+  fs.rmSync(file, { force: true });
+});
