@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { getCourseAccess, requireCourseManager, type Viewer } from "@/lib/access";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
+import { parseInput } from "@/lib/http/handler";
 
 /** Self-enrolment in a free course. Idempotent for an active enrolment; re-activates nothing that staff revoked. */
 export async function enrollInFreeCourse(viewer: Viewer | null, courseId: string) {
@@ -84,7 +85,7 @@ export const grantSchema = z.object({
 /** Instructor/admin grant (or re-grant) of a course to a student, with an optional expiry. */
 export async function grantEnrollment(viewer: Viewer | null, courseId: string, input: z.input<typeof grantSchema>) {
   await requireCourseManager(viewer, courseId);
-  const { email, expiresAt } = grantSchema.parse(input);
+  const { email, expiresAt } = parseInput(grantSchema, input);
   if (expiresAt && expiresAt <= new Date()) throw new ValidationError("The expiry must be in the future.", { expiresAt: ["The expiry must be in the future."] });
   const user = await db.user.findUnique({ where: { email }, select: { id: true } });
   if (!user) throw new NotFoundError(`No account uses ${email}. Ask the student to sign up first.`);
@@ -124,14 +125,20 @@ export async function listAccessCodes(viewer: Viewer | null, courseId: string) {
 }
 
 export const newAccessCodeSchema = z.object({
-  code: accessCodeSchema,
+  code: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .min(4, "Use at least 4 characters.")
+    .max(64, "Use at most 64 characters.")
+    .regex(/^[A-Z0-9-]+$/, "Use only letters, digits and dashes."),
   maxUses: z.coerce.number().int("Whole number.").min(1, "At least 1 use.").max(100_000, "At most 100000 uses."),
   expiresAt: grantSchema.shape.expiresAt,
 });
 
 export async function createAccessCode(viewer: Viewer | null, courseId: string, input: z.input<typeof newAccessCodeSchema>) {
   await requireCourseManager(viewer, courseId);
-  const data = newAccessCodeSchema.parse(input);
+  const data = parseInput(newAccessCodeSchema, input);
   try {
     return await db.accessCode.create({ data: { ...data, courseId, createdById: viewer!.id } });
   } catch (e) {

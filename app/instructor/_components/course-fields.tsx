@@ -1,0 +1,144 @@
+import { FieldError } from "@/components/action-form";
+import { inputClass } from "@/components/ui";
+
+export interface CourseDefaults {
+  title: string;
+  slug: string;
+  summary: string;
+  description: string;
+  isFree: boolean;
+  priceCents: number | null;
+}
+
+const labelClass = "block text-sm font-medium text-slate-700";
+const hintClass = "text-xs text-slate-500";
+
+function priceValue(cents: number | null) {
+  if (cents == null) return "";
+  return cents % 100 === 0 ? String(cents / 100) : (cents / 100).toFixed(2);
+}
+
+/**
+ * The fields of the course form (create and edit). Put them inside an <ActionForm> whose
+ * className contains `group`: the price field hides while "Free course" is ticked (CSS only),
+ * unless it carries an error.
+ */
+export function CourseFields({ course }: { course?: CourseDefaults }) {
+  return (
+    <>
+      <div className="space-y-1">
+        <label htmlFor="title" className={labelClass}>
+          Title
+        </label>
+        <input id="title" name="title" defaultValue={course?.title} autoComplete="off" className={inputClass} placeholder="Introduction to SQL" />
+        <FieldError name="title" />
+      </div>
+
+      <div className="space-y-1">
+        <label htmlFor="slug" className={labelClass}>
+          URL slug
+        </label>
+        <div className="flex rounded-lg shadow-sm">
+          <span className="inline-flex items-center rounded-l-lg bg-slate-50 px-3 text-sm text-slate-500 ring-1 ring-inset ring-slate-300">/courses/</span>
+          <input
+            id="slug"
+            name="slug"
+            defaultValue={course?.slug}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby="slug-hint"
+            className={`${inputClass} rounded-l-none`}
+            placeholder="intro-to-sql"
+          />
+        </div>
+        <p id="slug-hint" className={hintClass}>
+          Lowercase letters, digits and single dashes, e.g. <code>intro-to-sql</code>. It is the course&apos;s web address: changing it breaks old links.
+        </p>
+        <FieldError name="slug" />
+      </div>
+
+      <div className="space-y-1">
+        <label htmlFor="summary" className={labelClass}>
+          Summary
+        </label>
+        <textarea
+          id="summary"
+          name="summary"
+          rows={2}
+          defaultValue={course?.summary}
+          aria-describedby="summary-hint"
+          className={inputClass}
+          placeholder="One or two sentences shown in the catalogue."
+        />
+        <p id="summary-hint" className={hintClass}>
+          Shown on course cards in the catalogue (10–300 characters).
+        </p>
+        <FieldError name="summary" />
+      </div>
+
+      <div className="space-y-1">
+        <label htmlFor="description" className={labelClass}>
+          Description
+        </label>
+        <textarea
+          id="description"
+          name="description"
+          rows={8}
+          defaultValue={course?.description}
+          aria-describedby="description-hint"
+          className={inputClass}
+          placeholder="What students will learn, who the course is for, what they need beforehand…"
+        />
+        <p id="description-hint" className={hintClass}>
+          Shown on the course page. Plain text; line breaks are kept.
+        </p>
+        <FieldError name="description" />
+      </div>
+
+      <div className="space-y-1">
+        <div className="flex items-start gap-3">
+          <input
+            id="isFree"
+            name="isFree"
+            type="checkbox"
+            defaultChecked={course?.isFree ?? false}
+            aria-describedby="isFree-hint"
+            className="mt-0.5 h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-600"
+          />
+          <div>
+            <label htmlFor="isFree" className={labelClass}>
+              Free course
+            </label>
+            <p id="isFree-hint" className={hintClass}>
+              Any signed-in student can enrol. Paid courses are opened with an access code or a grant.
+            </p>
+          </div>
+        </div>
+        <FieldError name="isFree" />
+      </div>
+
+      <div className="space-y-1 group-has-[#isFree:checked]:not-has-[[data-field-error]]:hidden" data-testid="price-field">
+        <label htmlFor="price" className={labelClass}>
+          Price (USD)
+        </label>
+        <div className="relative max-w-48">
+          <span className="pointer-events-none absolute inset-y-0 left-0 flex items-center pl-3 text-sm text-slate-500">$</span>
+          <input
+            id="price"
+            name="price"
+            inputMode="decimal"
+            autoComplete="off"
+            defaultValue={priceValue(course?.priceCents ?? null)}
+            aria-describedby="price-hint"
+            className={`${inputClass} pl-7`}
+            placeholder="49.00"
+          />
+        </div>
+        <p id="price-hint" className={hintClass}>
+          Shown on the course page. Leave empty to show the course as &ldquo;Paid&rdquo; without a price.
+        </p>
+        <FieldError name="price" />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,334 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { ActionButton } from "@/components/action-button";
+import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
+import { Alert, Badge, ButtonLink, Card, inputClass } from "@/components/ui";
+import { enrollmentState, requireCourseManager } from "@/lib/access";
+import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
+import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
+import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
+import { formatDate, plural, toDateInputValue } from "../../../_lib/format";
+import { instructorGate, loadForPage } from "../../../_lib/gate";
+
+export const metadata: Metadata = { title: "Students" };
+export const dynamic = "force-dynamic";
+
+const labelClass = "block text-sm font-medium text-slate-700";
+const hintClass = "text-xs text-slate-500";
+const th = "px-4 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
+const td = "px-4 py-3 align-top text-sm";
+
+const sourceLabels: Record<string, string> = { FREE: "Free enrolment", GRANT: "Granted", CODE: "Access code" };
+
+export default async function StudentsPage({ params }: { params: Promise<{ courseId: string }> }) {
+  const { courseId } = await params;
+  const path = `/instructor/courses/${courseId}/students`;
+  const gate = await instructorGate(path);
+  if (!gate.ok) return <NotAnInstructor email={gate.user.email} />;
+  const loaded = await loadForPage(path, async () => {
+    const access = await requireCourseManager(gate.user, courseId);
+    const [enrollments, codes] = await Promise.all([listCourseEnrollments(gate.user, courseId), listAccessCodes(gate.user, courseId)]);
+    return { course: access.course, enrollments, codes };
+  });
+  if (!loaded.ok) return <NotYourCourse message={loaded.message} />;
+  const { course, enrollments, codes } = loaded.value;
+  const now = new Date();
+  const rows = enrollments.map((e) => ({ ...e, state: enrollmentState(e, now) }));
+  const activeCount = rows.filter((r) => r.state === "active").length;
+
+  return (
+    <div>
+      <nav className="mb-4 flex flex-wrap items-center gap-1 text-sm text-slate-500" aria-label="Breadcrumb">
+        <Link href="/instructor" className="font-medium text-brand-600 hover:underline">
+          Your courses
+        </Link>
+        <span aria-hidden="true">/</span>
+        <Link href={`/instructor/courses/${course.id}`} className="font-medium text-brand-600 hover:underline">
+          {course.title}
+        </Link>
+        <span aria-hidden="true">/</span>
+        <span>Students</span>
+      </nav>
+
+      <div className="mb-8 flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
+        <div>
+          <h1 className="text-3xl font-bold tracking-tight text-slate-900">Students &amp; access</h1>
+          <p className="mt-2 text-slate-600">
+            {course.title} · {plural(activeCount, "active student")} · {plural(codes.length, "access code")}
+          </p>
+        </div>
+        <div className="flex flex-wrap gap-2">
+          <ButtonLink href={`/instructor/courses/${course.id}`} variant="secondary">
+            Edit course
+          </ButtonLink>
+          <ButtonLink href={`/courses/${course.slug}`} variant="ghost">
+            View course page
+          </ButtonLink>
+        </div>
+      </div>
+
+      {!course.published ? (
+        <div className="mb-6">
+          <Alert tone="amber">
+            This course is a draft. Students you grant access to will see it once it is published, and access codes can only be redeemed after publishing.
+          </Alert>
+        </div>
+      ) : null}
+
+      {/* ---- enrolments ---- */}
+      <section aria-labelledby="enrolments-heading" className="space-y-4">
+        <h2 id="enrolments-heading" className="text-xl font-semibold text-slate-900">
+          Enrolments
+        </h2>
+
+        <Card className="p-5">
+          <h3 className="text-base font-semibold text-slate-900">Grant access</h3>
+          <p className="mt-1 text-sm text-slate-600">
+            Enrol a student by the email of their account. Granting again re-activates a revoked or expired enrolment.
+          </p>
+          <ActionForm action={grantAccessAction.bind(null, course.id)} className="mt-4 space-y-3" testId="grant-form">
+            <div className="grid gap-4 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_auto] sm:items-start">
+              <div className="space-y-1">
+                <label htmlFor="grant-email" className={labelClass}>
+                  Student email
+                </label>
+                <input id="grant-email" name="email" type="email" autoComplete="off" placeholder="student@example.com" className={inputClass} />
+                <FieldError name="email" />
+              </div>
+              <div className="space-y-1">
+                <label htmlFor="grant-expires" className={labelClass}>
+                  Access expires (optional)
+                </label>
+                <input id="grant-expires" name="expiresAt" type="date" aria-describedby="grant-expires-hint" className={inputClass} />
+                <p id="grant-expires-hint" className={hintClass}>
+                  Access ends at the start of this day (UTC). Empty: no end.
+                </p>
+                <FieldError name="expiresAt" />
+              </div>
+              <div className="sm:pt-6">
+                <SubmitButton pendingText="Granting…" className="w-full sm:w-auto">
+                  Grant access
+                </SubmitButton>
+              </div>
+            </div>
+          </ActionForm>
+        </Card>
+
+        {rows.length === 0 ? (
+          <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-enrollments">
+            <h3 className="font-semibold text-slate-900">No students yet</h3>
+            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
+              {course.isFree
+                ? "Students enrol themselves from the course page once it is published. You can also grant access above."
+                : "Grant access above, or create an access code below and share it with your students."}
+            </p>
+          </div>
+        ) : (
+          <Card className="overflow-x-auto">
+            <table className="min-w-full divide-y divide-slate-200" data-testid="enrollments-table">
+              <caption className="sr-only">Enrolments in {course.title}</caption>
+              <thead className="bg-slate-50">
+                <tr>
+                  <th scope="col" className={th}>
+                    Student
+                  </th>
+                  <th scope="col" className={th}>
+                    Status
+                  </th>
+                  <th scope="col" className={th}>
+                    Source
+                  </th>
+                  <th scope="col" className={th}>
+                    Expires
+                  </th>
+                  <th scope="col" className={th}>
+                    Enrolled
+                  </th>
+                  <th scope="col" className={th}>
+                    <span className="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {rows.map((e) => (
+                  <tr key={e.id} data-testid="enrollment-row" data-email={e.user.email} data-status={e.status} data-state={e.state}>
+                    <td className={`${td} whitespace-nowrap`}>
+                      <div className="font-medium text-slate-900">{e.user.name}</div>
+                      <div className="text-slate-500">{e.user.email}</div>
+                    </td>
+                    <td className={td}>
+                      {e.state === "active" ? (
+                        <Badge tone="green">Active</Badge>
+                      ) : e.state === "revoked" ? (
+                        <Badge tone="red">Revoked</Badge>
+                      ) : (
+                        <Badge tone="amber">Expired</Badge>
+                      )}
+                      {e.state === "revoked" && e.revokedAt ? (
+                        <div className="mt-1 whitespace-nowrap text-xs text-slate-500">on {formatDate(e.revokedAt)}</div>
+                      ) : null}
+                    </td>
+                    <td className={`${td} whitespace-nowrap text-slate-600`}>{sourceLabels[e.source] ?? e.source}</td>
+                    <td className={`${td} whitespace-nowrap text-slate-600`} data-testid="enrollment-expiry">
+                      {e.expiresAt ? formatDate(e.expiresAt) : "Never"}
+                    </td>
+                    <td className={`${td} whitespace-nowrap text-slate-600`}>{formatDate(e.createdAt)}</td>
+                    <td className={`${td} min-w-[22rem]`}>
+                      <div className="flex flex-wrap items-start justify-end gap-2">
+                        <ActionForm action={setExpiryAction.bind(null, course.id, e.id)} className="flex flex-wrap items-center gap-2" testId="expiry-form">
+                          <label htmlFor={`expiry-${e.id}`} className="sr-only">
+                            New expiry for {e.user.email}
+                          </label>
+                          <div className="w-40 shrink-0">
+                            <input
+                              id={`expiry-${e.id}`}
+                              name="expiresAt"
+                              type="date"
+                              defaultValue={toDateInputValue(e.expiresAt)}
+                              title="Leave empty to remove the expiry"
+                              className={inputClass}
+                            />
+                          </div>
+                          <SubmitButton variant="secondary" pendingText="Saving…">
+                            Set expiry
+                          </SubmitButton>
+                        </ActionForm>
+                        {e.status === "ACTIVE" ? (
+                          <ActionButton
+                            action={revokeAccessAction.bind(null, course.id, e.id)}
+                            variant="ghost"
+                            pendingText="Revoking…"
+                            confirm={`Revoke ${e.user.email}'s access to “${course.title}”? They lose access immediately, including videos already open.`}
+                          >
+                            <span className="text-red-700">Revoke</span>
+                          </ActionButton>
+                        ) : (
+                          <ActionButton
+                            action={restoreAccessAction.bind(null, course.id, e.user.email)}
+                            variant="ghost"
+                            pendingText="Restoring…"
+                            className="whitespace-nowrap"
+                          >
+                            Restore access
+                          </ActionButton>
+                        )}
+                      </div>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+        )}
+      </section>
+
+      {/* ---- access codes ---- */}
+      <section aria-labelledby="codes-heading" className="mt-12 space-y-4">
+        <h2 id="codes-heading" className="text-xl font-semibold text-slate-900">
+          Access codes
+        </h2>
+
+        <Card className="p-5">
+          <h3 className="text-base font-semibold text-slate-900">Create access code</h3>
+          <p className="mt-1 text-sm text-slate-600">Students redeem a code on the Redeem page to enrol. Each redemption uses one use.</p>
+          {/* Keyed by the number of codes: a created code clears the form; an error keeps what was typed. */}
+          <ActionForm key={`new-code-${codes.length}`} action={createAccessCodeAction.bind(null, course.id)} className="mt-4 space-y-3" testId="code-form">
+            <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-start">
+              <div className="space-y-1">
+                <label htmlFor="code-code" className={labelClass}>
+                  Code
+                </label>
+                <input
+                  id="code-code"
+                  name="code"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder="SPRING-2026"
+                  aria-describedby="code-code-hint"
+                  className={`${inputClass} font-mono uppercase`}
+                />
+                <p id="code-code-hint" className={hintClass}>
+                  Letters, digits and dashes; not case-sensitive.
+                </p>
+                <FieldError name="code" />
+              </div>
+              <div className="space-y-1">
+                <label htmlFor="code-max-uses" className={labelClass}>
+                  Max uses
+                </label>
+                <input id="code-max-uses" name="maxUses" type="number" min={1} defaultValue={10} className={inputClass} />
+                <FieldError name="maxUses" />
+              </div>
+              <div className="space-y-1">
+                <label htmlFor="code-expires" className={labelClass}>
+                  Code expires (optional)
+                </label>
+                <input id="code-expires" name="expiresAt" type="date" aria-describedby="code-expires-hint" className={inputClass} />
+                <p id="code-expires-hint" className={hintClass}>
+                  Start of this day (UTC).
+                </p>
+                <FieldError name="expiresAt" />
+              </div>
+              <div className="lg:pt-6">
+                <SubmitButton pendingText="Creating…" className="w-full lg:w-auto">
+                  Create code
+                </SubmitButton>
+              </div>
+            </div>
+          </ActionForm>
+        </Card>
+
+        {codes.length === 0 ? (
+          <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-access-codes">
+            <h3 className="font-semibold text-slate-900">No access codes yet</h3>
+            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">Create a code above and share it with the students who should get this course.</p>
+          </div>
+        ) : (
+          <Card className="overflow-x-auto">
+            <table className="min-w-full divide-y divide-slate-200" data-testid="access-codes-table">
+              <caption className="sr-only">Access codes for {course.title}</caption>
+              <thead className="bg-slate-50">
+                <tr>
+                  <th scope="col" className={th}>
+                    Code
+                  </th>
+                  <th scope="col" className={th}>
+                    Uses
+                  </th>
+                  <th scope="col" className={th}>
+                    Status
+                  </th>
+                  <th scope="col" className={th}>
+                    Expires
+                  </th>
+                  <th scope="col" className={th}>
+                    Created
+                  </th>
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100">
+                {codes.map((c) => {
+                  const expired = c.expiresAt !== null && c.expiresAt <= now;
+                  const usedUp = c.uses >= c.maxUses;
+                  return (
+                    <tr key={c.id} data-testid="access-code-row" data-code={c.code}>
+                      <td className={`${td} font-mono font-semibold text-slate-900`}>{c.code}</td>
+                      <td className={`${td} tabular-nums text-slate-600`} data-testid="access-code-uses">
+                        {c.uses} / {c.maxUses}
+                      </td>
+                      <td className={td}>
+                        {expired ? <Badge tone="amber">Expired</Badge> : usedUp ? <Badge>Used up</Badge> : <Badge tone="green">Active</Badge>}
+                      </td>
+                      <td className={`${td} whitespace-nowrap text-slate-600`}>{c.expiresAt ? formatDate(c.expiresAt) : "Never"}</td>
+                      <td className={`${td} whitespace-nowrap text-slate-600`}>{formatDate(c.createdAt)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </Card>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * Percent-encoding of media URLs before signing (docs/decisions/015-path-encoding.md).
+ *
+ * CloudFront matches the URL literally as the viewer sent it, so we must sign exactly the bytes
+ * the browser will send. The rule: sign only URLs a browser sends VERBATIM. `encodeUrlPath`
+ * produces such a path from a decoded one (an object key), and `assertSignableUrl` refuses any
+ * URL a browser would rewrite (spaces, quotes, non-ASCII, dot segments, ...).
+ *
+ * Pure: no I/O, shared by the app, the edge and the tests.
+ */
+import { isSigningQueryParam } from "./wire";
+
+/**
+ * Characters left as they are in a path: RFC 3986 unreserved, `/`, and the sub-delims / pchar
+ * punctuation browsers never touch, minus `'` (the facts doc requires `%27`) and `*` (encoded
+ * so that a literal file name can never act as a policy wildcard).
+ */
+const PATH_SAFE = /[A-Za-z0-9\-._~!$&()+,;=:@/]/;
+
+/**
+ * Percent-encodes a DECODED path (for example an object key, with or without a leading `/`)
+ * the way it must appear in a signed URL: UTF-8 bytes of anything outside the safe set become
+ * `%XX` (upper-case hex). Space -> `%20`, `'` -> `%27`, `%` -> `%25`, `*` -> `%2A`,
+ * `?` -> `%3F`, `#` -> `%23`, `é` -> `%C3%A9`; `/` and `+` stay as they are (`+` is a literal
+ * plus in a path and differs from `%20`).
+ *
+ * Not idempotent by design: pass the raw key, not an already-encoded path (`%20` would become
+ * `%2520`). Throws on lone UTF-16 surrogates and on `.` / `..` segments, which browsers
+ * resolve before sending (the signed URL could never be requested as signed).
+ */
+export function encodeUrlPath(path: string): string {
+  for (const segment of path.split("/")) {
+    if (segment === "." || segment === "..") {
+      throw new Error(`path contains a "${segment}" segment, which browsers rewrite before sending: ${path}`);
+    }
+  }
+  let out = "";
+  for (const ch of path) {
+    if (PATH_SAFE.test(ch)) {
+      out += ch;
+      continue;
+    }
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0xd800 && cp <= 0xdfff) throw new Error("path contains a lone UTF-16 surrogate");
+    for (const byte of Buffer.from(ch, "utf8")) {
+      out += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
+    }
+  }
+  return out;
+}
+
+/**
+ * Characters a browser sends unchanged in path and query: unreserved, sub-delims minus `'`,
+ * `:` `@` `/` `?` and `%` (validated as `%XX` separately).
+ */
+const URL_VERBATIM = /^[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*$/;
+const ORIGIN = /^(https?):\/\/([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(:([1-9][0-9]{0,4}))?(?=\/)/;
+
+/**
+ * Throws unless `url` is an absolute http(s) URL that a browser requests byte for byte as
+ * written, so that a signature over it can hold at the edge:
+ * lower-case scheme and host, no default port, a path (at least `/`), only characters
+ * browsers do not re-encode, well-formed `%XX`, no dot segments (raw or `%2E`), no fragment,
+ * no empty query or empty query component, and none of CloudFront's reserved query
+ * parameter names (Expires, Policy, Signature, Key-Pair-Id, Hash-Algorithm).
+ */
+export function assertSignableUrl(url: string): void {
+  const m = ORIGIN.exec(url);
+  if (!m) {
+    throw new Error(`not a signable URL (need http(s)://lower-case-host[:port]/path): ${url}`);
+  }
+  const port = m[5];
+  if ((m[1] === "http" && port === "80") || (m[1] === "https" && port === "443")) {
+    throw new Error(`URL has an explicit default port, which browsers drop: ${url}`);
+  }
+  const rest = url.slice(m[0].length);
+  if (!URL_VERBATIM.test(rest)) {
+    throw new Error(
+      `URL contains characters a browser would re-encode (encode the path with encodeUrlPath and query values with encodeURIComponent, and "'" as %27): ${url}`,
+    );
+  }
+  if (/%(?![0-9A-Fa-f]{2})/.test(rest)) throw new Error(`URL contains a malformed percent escape: ${url}`);
+  const q = rest.indexOf("?");
+  const path = q === -1 ? rest : rest.slice(0, q);
+  for (const segment of path.split("/")) {
+    if (/^(\.|%2e){1,2}$/i.test(segment)) {
+      throw new Error(`URL path contains a dot segment, which browsers rewrite before sending: ${url}`);
+    }
+  }
+  if (q !== -1) {
+    const query = rest.slice(q + 1);
+    for (const part of query.split("&")) {
+      if (part.length === 0) throw new Error(`URL has an empty query or query component: ${url}`);
+      const eq = part.indexOf("=");
+      const name = eq === -1 ? part : part.slice(0, eq);
+      if (isSigningQueryParam(name)) {
+        throw new Error(`URL uses the reserved CloudFront query parameter "${name}": ${url}`);
+      }
+    }
+  }
+}
