@@ -1,11 +1,14 @@
 import { CourseCard } from "@/components/course-card";
 import { ButtonLink } from "@/components/ui";
+import { getCurrentUser } from "@/lib/auth/session";
 import { listPublishedCourses } from "@/lib/courses/queries";
+import { catalogueCoverUrls } from "@/lib/media/delivery";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
   const courses = (await listPublishedCourses()).slice(0, 3);
+  const covers = await catalogueCoverUrls(await getCurrentUser(), courses.map((c) => c.id));
   return (
     <div className="space-y-12">
       <section className="rounded-3xl bg-gradient-to-br from-brand-600 to-indigo-700 px-8 py-14 text-white shadow-lg">
@@ -24,7 +27,7 @@ export default async function HomePage() {
         <h2 className="mb-4 text-xl font-semibold">New and popular</h2>
         <div className="grid gap-6 sm:grid-cols-2 lg:grid-cols-3">
           {courses.map((c) => (
-            <CourseCard key={c.id} course={c} />
+            <CourseCard key={c.id} course={c} coverUrl={covers.get(c.id)} />
           ))}
         </div>
       </section>

@@ -28,12 +28,43 @@ const serverSchema = z.object({
   /** Failed sign-ins allowed per (email, IP) within the window before a lock-out. */
   AUTH_MAX_FAILURES: z.coerce.number().int().positive().default(5),
   AUTH_WINDOW_MINUTES: z.coerce.number().int().positive().default(15),
+
+  // ---- media (docs: README "Media security") ----
+  /** cloudfront: CloudFront (or the local edge) with signed URLs and cookies; s3-presigned: S3 presigned URLs only. */
+  MEDIA_DELIVERY: z.enum(["cloudfront", "s3-presigned"]).default("cloudfront"),
+  /** How the HLS player authenticates in cloudfront mode: signed cookies, or one policy query on every playlist URI. */
+  MEDIA_HLS_AUTH: z.enum(["cookies", "query"]).default("cookies"),
+  /** Public base URL of the CDN (CloudFront domain / alternate domain) or of the local edge. */
+  MEDIA_BASE_URL: z.string().url().default("http://localhost:4000"),
+  /** Cookie Domain for signed cookies when app and CDN are sibling subdomains (e.g. example.com). */
+  MEDIA_COOKIE_DOMAIN: optionalString,
+  MEDIA_TTL_IMAGE_SECONDS: z.coerce.number().int().min(30).max(7 * 86400).default(3600),
+  MEDIA_TTL_DOWNLOAD_SECONDS: z.coerce.number().int().min(30).max(86400).default(300),
+  /** Lifetime of streaming cookies / playlist policies; the player refreshes before expiry. */
+  MEDIA_TTL_STREAM_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
+  CLOUDFRONT_KEY_PAIR_ID: optionalString,
+  CLOUDFRONT_PRIVATE_KEY: optionalString,
+  CLOUDFRONT_PRIVATE_KEY_PATH: optionalString,
+  CLOUDFRONT_EXTRA_KEYS: optionalString,
+  CLOUDFRONT_HASH_ALGORITHM: z.enum(["SHA1", "SHA256"]).default("SHA1"),
+  S3_BUCKET: z.string().min(1).default("media"),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  /** Custom endpoint (s3rver locally); unset on AWS. */
+  S3_ENDPOINT: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
 });
 
 export type ServerEnv = z.infer<typeof serverSchema>;
 
 function parseEnv(): ServerEnv {
-  const result = serverSchema.safeParse(process.env);
+  const result = serverSchema
+    .superRefine((e, ctx) => {
+      if (isProduction && e.MEDIA_DELIVERY === "cloudfront" && !e.CLOUDFRONT_KEY_PAIR_ID) {
+        ctx.addIssue({ code: "custom", path: ["CLOUDFRONT_KEY_PAIR_ID"], message: "required in production with MEDIA_DELIVERY=cloudfront" });
+      }
+    })
+    .safeParse(process.env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new Error(`Invalid server environment:\n${lines}`);

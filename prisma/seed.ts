@@ -89,7 +89,18 @@ async function main() {
   const db = createPrismaClient(process.env.DATABASE_URL ?? "file:./var/dev.db");
   try {
     const result = await seed(db);
-    console.log(result.created ? "Seeded demo data." : "Demo data already present: seed skipped.");
+    if (!result.created) {
+      console.log("Demo data already present: seed skipped.");
+      return;
+    }
+    if (process.env.SEED_MEDIA !== "0") {
+      const started = Date.now();
+      const { storage } = await import("@/lib/media/services");
+      const { seedMedia } = await import("./seed-media");
+      await seedMedia(db, storage(), (result as SeedResult).courses);
+      console.log(`Generated demo media with ffmpeg in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    }
+    console.log("Seeded demo data.");
   } finally {
     await db.$disconnect();
   }

@@ -52,12 +52,20 @@ async function main() {
   env.EDGE_PUBLIC_URL ??= `http://localhost:${env.EDGE_PORT}`;
   env.MEDIA_BASE_URL ??= env.EDGE_PUBLIC_URL;
   env.EDGE_CORS_ORIGINS ??= env.NEXTAUTH_URL;
+  env.STORAGE_CORS_ORIGINS ??= env.NEXTAUTH_URL;
 
   if (args.has("--fresh")) {
     const db = sqlitePath(env.DATABASE_URL);
     if (db) for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
     fs.rmSync(env.STORAGE_DIR, { recursive: true, force: true });
     log("fresh start: database and storage removed");
+  }
+
+  for (const [name, port] of [["app", env.PORT], ["edge", env.EDGE_PORT], ["storage", env.STORAGE_PORT]] as const) {
+    if (await portInUse(Number(port))) {
+      console.error(`[start] port ${port} (${name}) is already in use: is another copy of the portal running? Stop it or set ${name === "app" ? "PORT" : name === "edge" ? "EDGE_PORT" : "STORAGE_PORT"}.`);
+      process.exit(1);
+    }
   }
 
   log("applying migrations");
@@ -126,19 +134,22 @@ async function main() {
   log(`ready: ${env.NEXTAUTH_URL} (media edge ${env.EDGE_PUBLIC_URL})`);
 }
 
-async function waitForPort(port: number, name: string, timeoutMs = 60_000) {
+async function portInUse(port: number): Promise<boolean> {
   const net = await import("node:net");
+  return new Promise((resolve) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, name: string, timeoutMs = 60_000) {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.once("connect", () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once("error", () => resolve(false));
-    });
-    if (ok) return;
+    if (await portInUse(port)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${name} did not listen on port ${port} within ${timeoutMs / 1000}s`);

@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { CourseCard } from "@/components/course-card";
 import { PageHeader, inputClass } from "@/components/ui";
+import { getCurrentUser } from "@/lib/auth/session";
 import { listPublishedCourses } from "@/lib/courses/queries";
+import { catalogueCoverUrls } from "@/lib/media/delivery";
 
 export const metadata: Metadata = { title: "Courses" };
 export const dynamic = "force-dynamic";
@@ -10,6 +12,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
   const { q } = await searchParams;
   const query = typeof q === "string" ? q.slice(0, 100) : undefined;
   const courses = await listPublishedCourses(query);
+  const covers = await catalogueCoverUrls(await getCurrentUser(), courses.map((c) => c.id));
   return (
     <div>
       <PageHeader
@@ -31,7 +34,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
       ) : (
         <div className="grid gap-6 sm:grid-cols-2 lg:grid-cols-3" data-testid="catalogue">
           {courses.map((c) => (
-            <CourseCard key={c.id} course={c} />
+            <CourseCard key={c.id} course={c} coverUrl={covers.get(c.id)} />
           ))}
         </div>
       )}

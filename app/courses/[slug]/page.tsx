@@ -3,11 +3,13 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/action-button";
 import { CourseCover } from "@/components/course-cover";
+import { CheckIcon, LockIcon, PlayIcon } from "@/components/icons";
 import { formatPrice } from "@/components/course-card";
 import { Alert, Badge, ButtonLink, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getCoursePage } from "@/lib/courses/queries";
 import { NotFoundError } from "@/lib/errors";
+import { catalogueCoverUrls } from "@/lib/media/delivery";
 import { enrollAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -41,6 +43,7 @@ export default async function CoursePage({
   const { course, access, decisions, completed, lessonCount } = page;
   const firstOpen = course.sections.flatMap((s) => s.lessons).find((l) => decisions.get(l.id)?.allowed);
   const hasAccess = access.decision.allowed;
+  const coverUrl = (await catalogueCoverUrls(user, [course.id])).get(course.id);
   const reason = access.decision.allowed ? null : access.decision.reason;
 
   let cta;
@@ -101,8 +104,8 @@ export default async function CoursePage({
                   return (
                     <li key={lesson.id} className="flex items-center justify-between gap-3 rounded-lg px-2 py-1.5 hover:bg-slate-50" data-testid="syllabus-lesson">
                       <span className="flex items-center gap-2">
-                        <span aria-hidden className="w-5 text-center">
-                          {completed.has(lesson.id) ? "✓" : open ? "▶" : "🔒"}
+                        <span className={`flex w-5 justify-center ${completed.has(lesson.id) ? "text-emerald-600" : open ? "text-brand-600" : "text-slate-400"}`}>
+                          {completed.has(lesson.id) ? <CheckIcon /> : open ? <PlayIcon /> : <LockIcon />}
                         </span>
                         {open ? (
                           <Link href={`/courses/${course.slug}/lessons/${lesson.id}`} className="text-slate-800 hover:text-brand-700 hover:underline">
@@ -128,7 +131,7 @@ export default async function CoursePage({
       </div>
       <aside className="lg:sticky lg:top-24 lg:self-start">
         <Card className="overflow-hidden">
-          <CourseCover title={course.title} seed={course.slug} />
+          <CourseCover title={course.title} seed={course.slug} src={coverUrl} />
           <div className="space-y-4 p-6">
             <p className="text-2xl font-bold">{formatPrice(course)}</p>
             {hasAccess && access.decision.allowed && access.decision.reason === "enrolled" ? (

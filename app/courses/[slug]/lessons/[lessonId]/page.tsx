@@ -3,14 +3,23 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { AccessDenied } from "@/components/access-denied";
 import { ActionButton } from "@/components/action-button";
+import { LockIcon } from "@/components/icons";
 import { LessonBody } from "@/components/lesson-body";
 import { Badge, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getLessonPage } from "@/lib/courses/queries";
 import { NotFoundError } from "@/lib/errors";
+import { lessonMedia } from "@/lib/media/delivery";
+import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
 export const dynamic = "force-dynamic";
+
+function formatBytes(n: number) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
 
 type Params = Promise<{ slug: string; lessonId: string }>;
 
@@ -43,6 +52,8 @@ export default async function LessonPage({ params }: { params: Params }) {
   }
 
   const completed = progress?.completed ?? false;
+  // Asks lib/access again and signs: media URLs exist only for an entitled viewer.
+  const media = await lessonMedia(user, lesson.id);
   return (
     <div className="grid gap-8 lg:grid-cols-4">
       <nav className="order-2 lg:order-1 lg:col-span-1" aria-label="Course outline">
@@ -68,7 +79,9 @@ export default async function LessonPage({ params }: { params: Params }) {
                           {l.title}
                         </Link>
                       ) : (
-                        <span className="block px-2 py-1.5 text-slate-400">🔒 {l.title}</span>
+                        <span className="flex items-center gap-1.5 px-2 py-1.5 text-slate-400">
+                          <LockIcon className="h-3.5 w-3.5 shrink-0" /> {l.title}
+                        </span>
                       )}
                     </li>
                   );
@@ -104,9 +117,33 @@ export default async function LessonPage({ params }: { params: Params }) {
             </ActionButton>
           ) : null}
         </header>
+        {media.video ? (
+          <VideoPlayer
+            lessonId={lesson.id}
+            video={media.video}
+            captions={media.captions}
+            startAt={progress?.lastPositionSeconds ?? 0}
+            trackProgress={Boolean(user) && access.decision.reason !== "free-preview"}
+          />
+        ) : null}
         <Card className="p-6">
           <LessonBody text={lesson.body ?? ""} />
         </Card>
+        {media.attachments.length ? (
+          <Card className="p-6">
+            <h2 className="mb-3 text-lg font-semibold">Downloads</h2>
+            <ul className="space-y-2" data-testid="attachments">
+              {media.attachments.map((a) => (
+                <li key={a.id} className="flex items-center justify-between gap-4">
+                  <a href={a.url} className="font-medium text-brand-700 hover:underline" data-testid="attachment-link" download>
+                    {a.fileName}
+                  </a>
+                  {a.bytes != null ? <span className="text-xs text-slate-500">{formatBytes(a.bytes)}</span> : null}
+                </li>
+              ))}
+            </ul>
+          </Card>
+        ) : null}
         <div className="flex justify-between gap-4">
           {previous ? (
             <Link href={`/courses/${course.slug}/lessons/${previous.id}`} className="text-sm font-medium text-brand-700 hover:underline" rel="prev">

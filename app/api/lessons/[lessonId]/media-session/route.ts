@@ -1,0 +1,24 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { getCurrentUser } from "@/lib/auth/session";
+import { parseInput, route } from "@/lib/http/handler";
+import { streamingCookies } from "@/lib/media/delivery";
+
+const params = z.object({ lessonId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Invalid lesson id.") });
+
+/**
+ * POST: (re)issues the CloudFront signed cookies for one lesson's HLS folder. The player
+ * calls it before loading the playlist and again before the cookies expire; a revoked or
+ * expired enrolment gets 403 and no cookie.
+ */
+export const POST = route<{ lessonId: string }>(async (_request, ctx) => {
+  const { lessonId } = parseInput(params, await ctx.params);
+  const { cookies, expiresAt } = await streamingCookies(await getCurrentUser(), lessonId);
+  const ttl = expiresAt - Math.floor(Date.now() / 1000);
+  const res = NextResponse.json(
+    { expiresAt, refreshInSeconds: Math.max(5, Math.floor(ttl * 0.75)) },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+  for (const c of cookies) res.cookies.set(c);
+  return res;
+});

@@ -1,0 +1,237 @@
+import "server-only";
+import { db } from "@/lib/db";
+import { env } from "@/lib/env";
+import { canViewCourse, requireLessonAccess, type CourseFacts, type Viewer } from "@/lib/access";
+import { NotFoundError } from "@/lib/errors";
+import type { LessonMedia } from "@/lib/media/delivery-types";
+import { contentDisposition } from "@/lib/media/content-types";
+import { rewritePlaylist } from "@/lib/media/hls";
+import { signer, storage } from "@/lib/media/services";
+import { encodeUrlPath } from "@/lib/media/cloudfront/encode";
+import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/media/storage/keys";
+
+/**
+ * The only way a page or route gets a media URL or cookie: each function asks lib/access
+ * first, then signs. Nothing here is stored; URLs are computed per request.
+ *
+ * Modes (MEDIA_DELIVERY):
+ *  - cloudfront: canned-policy signed URLs for single objects (images, downloads) and a
+ *    custom-policy wildcard on the lesson folder for HLS (signed cookies, or with
+ *    MEDIA_HLS_AUTH=query one policy query appended to every playlist URI);
+ *  - s3-presigned: presigned GETs, HLS through a playlist route that presigns each URI.
+ */
+
+export type { LessonMedia };
+
+const nowEpoch = () => Math.floor(Date.now() / 1000);
+
+/**
+ * Expiry rounded up to a window of a tenth of the TTL, so the same viewer gets the same URL
+ * across renders within the window and the browser cache keeps working.
+ */
+export function windowedExpiry(ttlSeconds: number, now = nowEpoch()): number {
+  const step = Math.max(1, Math.floor(ttlSeconds / 10));
+  return Math.ceil((now + ttlSeconds) / step) * step;
+}
+
+function mediaUrl(key: string): string {
+  return `${env.MEDIA_BASE_URL.replace(/\/$/, "")}${objectKeyToUrlPath(key)}`;
+}
+
+/** URL path of a folder (prefix ending in "/"), percent-encoded as the browser sends it. */
+function folderUrlPath(prefix: string): string {
+  assertSafePrefix(prefix);
+  return `${new URL(env.MEDIA_BASE_URL).pathname.replace(/\/$/, "")}/${encodeUrlPath(prefix)}`;
+}
+
+/** The wildcard resource covering everything in a folder. */
+function folderResource(prefix: string): string {
+  return `${new URL(env.MEDIA_BASE_URL).origin}${folderUrlPath(prefix)}*`;
+}
+
+async function signObject(key: string, ttl: number, download?: { fileName: string }): Promise<string> {
+  if (env.MEDIA_DELIVERY === "s3-presigned") {
+    return storage().presignGet(key, {
+      expiresIn: ttl,
+      responseContentDisposition: download ? contentDisposition(download.fileName) : undefined,
+    });
+  }
+  // Content-Disposition is set on the object at upload time: nothing extra to sign.
+  return signer().signUrl(mediaUrl(key), { expiresAt: windowedExpiry(ttl) });
+}
+
+/** Signed cover image URL for a course the viewer may see; null when there is no ready cover. */
+export async function coverImageUrl(
+  viewer: Viewer | null,
+  course: CourseFacts,
+  cover: { storageKey: string; status: string } | null | undefined,
+): Promise<string | null> {
+  if (!cover || cover.status !== "READY") return null;
+  if (!canViewCourse(viewer, course)) return null;
+  return signObject(cover.storageKey, env.MEDIA_TTL_IMAGE_SECONDS);
+}
+
+/** Cover URLs for a list of published catalogue courses (one query). */
+export async function catalogueCoverUrls(viewer: Viewer | null, courseIds: string[]): Promise<Map<string, string>> {
+  const rows = await db.course.findMany({
+    where: { id: { in: courseIds } },
+    select: { id: true, published: true, isFree: true, instructors: { select: { userId: true } }, cover: { select: { storageKey: true, status: true } } },
+  });
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const url = await coverImageUrl(viewer, { id: r.id, published: r.published, isFree: r.isFree, instructorIds: r.instructors.map((i) => i.userId) }, r.cover);
+    if (url) out.set(r.id, url);
+  }
+  return out;
+}
+
+function parseRenditions(json: string | null): NonNullable<LessonMedia["video"]>["renditions"] {
+  if (!json) return [];
+  try {
+    const v = JSON.parse(json) as { name: string; width: number; height: number; bandwidth: number }[];
+    return Array.isArray(v) ? v.map(({ name, width, height, bandwidth }) => ({ name, width, height, bandwidth })) : [];
+  } catch {
+    return [];
+  }
+}
+
+function masterFolder(storageKey: string): string {
+  return storageKey.slice(0, storageKey.lastIndexOf("/") + 1);
+}
+
+/** Everything the lesson page needs to play and download, for an entitled viewer only. */
+export async function lessonMedia(viewer: Viewer | null, lessonId: string): Promise<LessonMedia> {
+  await requireLessonAccess(viewer, lessonId);
+  const lesson = await db.lesson.findUniqueOrThrow({
+    where: { id: lessonId },
+    select: {
+      video: true,
+      assets: { where: { status: "READY", kind: { in: ["ATTACHMENT", "CAPTION"] } }, orderBy: { createdAt: "asc" } },
+    },
+  });
+  const attachments = await Promise.all(
+    lesson.assets
+      .filter((a) => a.kind === "ATTACHMENT")
+      .map(async (a) => ({
+        id: a.id,
+        fileName: a.fileName ?? "download",
+        bytes: a.bytes,
+        url: await signObject(a.storageKey, env.MEDIA_TTL_DOWNLOAD_SECONDS, { fileName: a.fileName ?? "download" }),
+      })),
+  );
+  const video = lesson.video && lesson.video.status === "READY" ? lesson.video : null;
+  const captions = video
+    ? await Promise.all(
+        lesson.assets
+          .filter((a) => a.kind === "CAPTION" && a.storageKey.startsWith(masterFolder(video.storageKey)))
+          .map(async (a) => ({
+            language: a.language ?? "en",
+            label: a.label ?? a.language ?? "Captions",
+            url: await signObject(a.storageKey, env.MEDIA_TTL_STREAM_SECONDS),
+          })),
+      )
+    : [];
+  let videoOut: LessonMedia["video"] = null;
+  if (video) {
+    const folder = masterFolder(video.storageKey);
+    const posterKey = `${folder}poster.jpg`;
+    const auth: "cookies" | "query" | "presigned" =
+      env.MEDIA_DELIVERY === "s3-presigned" ? "presigned" : env.MEDIA_HLS_AUTH === "query" ? "query" : "cookies";
+    videoOut = {
+      assetId: video.id,
+      manifestUrl: auth === "cookies" ? mediaUrl(video.storageKey) : `/api/lessons/${lessonId}/hls/${video.storageKey.slice(folder.length)}`,
+      auth,
+      posterUrl: await signObject(posterKey, env.MEDIA_TTL_IMAGE_SECONDS),
+      durationSeconds: video.durationSeconds,
+      renditions: parseRenditions(video.renditions),
+    };
+  }
+  return { video: videoOut, captions, attachments };
+}
+
+export interface StreamingCookie {
+  name: string;
+  value: string;
+  path: string;
+  domain?: string;
+  secure: boolean;
+  httpOnly: true;
+  sameSite: "lax";
+  expires: Date;
+}
+
+/**
+ * Signed cookies (custom policy, wildcard on the lesson's folder) for an entitled viewer.
+ * Throws (401/403/404) otherwise, so a revoked enrolment stops at the next refresh.
+ */
+export async function streamingCookies(viewer: Viewer | null, lessonId: string): Promise<{ cookies: StreamingCookie[]; expiresAt: number }> {
+  const access = await requireLessonAccess(viewer, lessonId);
+  if (env.MEDIA_DELIVERY !== "cloudfront") throw new NotFoundError("Signed cookies are not used in this delivery mode.");
+  const folder = lessonFolder(access.course.id, lessonId);
+  const expiresAt = nowEpoch() + env.MEDIA_TTL_STREAM_SECONDS;
+  const values = signer().signedCookies({ resource: folderResource(folder), expiresAt });
+  const base = new URL(env.MEDIA_BASE_URL);
+  const path = folderUrlPath(folder);
+  const cookies = Object.entries(values).map(([name, value]) => ({
+    name,
+    value,
+    path,
+    domain: env.MEDIA_COOKIE_DOMAIN,
+    secure: base.protocol === "https:",
+    httpOnly: true as const,
+    sameSite: "lax" as const,
+    // The browser may drop the cookie when the policy expires; the policy itself is what the edge checks.
+    expires: new Date(expiresAt * 1000),
+  }));
+  return { cookies, expiresAt };
+}
+
+/**
+ * A playlist of the lesson's current video with every URI signed (cookie-less CloudFront
+ * mode: one policy query on the folder; s3-presigned mode: a presigned GET per segment).
+ * Nested playlists point back to this route so they get rewritten too.
+ */
+export async function signedPlaylist(viewer: Viewer | null, lessonId: string, relativePath: string): Promise<string> {
+  const access = await requireLessonAccess(viewer, lessonId);
+  const lesson = await db.lesson.findUniqueOrThrow({ where: { id: lessonId }, select: { video: true } });
+  const video = lesson.video;
+  if (!video || video.status !== "READY") throw new NotFoundError("This lesson has no video.");
+  const folder = masterFolder(video.storageKey);
+  if (!/^[A-Za-z0-9_-]+(?:\/[A-Za-z0-9_.-]+)*\.m3u8$/.test(relativePath) || relativePath.includes("..")) {
+    throw new NotFoundError("Playlist not found.");
+  }
+  const key = `${folder}${relativePath}`;
+  let text: string;
+  try {
+    const obj = await storage().getObject(key);
+    text = await streamToString(obj.body);
+  } catch {
+    throw new NotFoundError("Playlist not found.");
+  }
+  const ttl = env.MEDIA_TTL_STREAM_SECONDS;
+  const lessonPrefix = lessonFolder(access.course.id, lessonId);
+  const query =
+    env.MEDIA_DELIVERY === "cloudfront"
+      ? signer().policyQuery({ resource: folderResource(lessonPrefix), expiresAt: windowedExpiry(ttl) })
+      : null;
+  const segments: Promise<string>[] = [];
+  const placeholders: string[] = [];
+  const rewritten = rewritePlaylist(text, key, (ref) => {
+    if (!ref.path || !ref.path.startsWith(folder)) return ref.raw; // foreign or absolute URIs stay as they are
+    if (ref.kind === "playlist") return `/api/lessons/${lessonId}/hls/${ref.path.slice(folder.length)}`;
+    if (query) return `${mediaUrl(ref.path)}?${query}`;
+    const token = `\u0000${placeholders.length}\u0000`;
+    placeholders.push(token);
+    segments.push(storage().presignGet(ref.path, { expiresIn: ttl }));
+    return token;
+  });
+  if (!placeholders.length) return rewritten;
+  const urls = await Promise.all(segments);
+  return placeholders.reduce((out, token, i) => out.replace(token, urls[i]), rewritten);
+}
+
+async function streamToString(body: NodeJS.ReadableStream | ReadableStream | AsyncIterable<Uint8Array>): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString("utf8");
+}

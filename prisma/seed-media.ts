@@ -1,0 +1,130 @@
+/**
+ * Demo media for the seed, generated with ffmpeg at seed time (no binary blobs in git):
+ * a cover image per course; per video lesson a short HLS video (test pattern with the lesson
+ * title drawn, a tone, two renditions), a WebVTT caption file and a text worksheet.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { PrismaClient } from "@/lib/generated/prisma/client";
+import { drawtextFont, runFfmpeg } from "@/lib/media/ffmpeg";
+import { drawtextEscape, hlsLadderArgs, LADDER } from "@/lib/media/ffmpeg-args";
+import type { Storage } from "@/lib/media/storage/s3";
+import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey } from "@/lib/media/storage/keys";
+import { contentDisposition, contentTypeFor } from "@/lib/media/content-types";
+
+const DURATION = 6;
+const COLOURS = ["0x3b55e6", "0x0ea5e9", "0xf97316", "0x14b8a6"];
+
+function text(title: string, size: number, y: string) {
+  const font = drawtextFont();
+  if (!font) return null;
+  return `drawtext=fontfile=${font}:text='${drawtextEscape(title)}':fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=${y}:box=1:boxcolor=black@0.45:boxborderw=12`;
+}
+
+async function makeCover(dir: string, title: string, i: number): Promise<string> {
+  const out = path.join(dir, `cover-${i}.jpg`);
+  const dt = text(title, 44, "(h-text_h)/2");
+  await runFfmpeg([
+    "-hide_banner", "-nostdin", "-y",
+    "-f", "lavfi", "-i", `gradients=s=1280x720:c0=${COLOURS[i % COLOURS.length]}:c1=0x111827:d=1:speed=0`,
+    ...(dt ? ["-vf", dt] : []),
+    "-frames:v", "1", "-q:v", "4", out,
+  ]).catch(async () => {
+    // Older ffmpeg builds have no `gradients` source: a flat colour does.
+    await runFfmpeg(["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", `color=c=${COLOURS[i % COLOURS.length]}:s=1280x720`, ...(dt ? ["-vf", dt] : []), "-frames:v", "1", out]);
+  });
+  return out;
+}
+
+async function makeVideo(dir: string, title: string): Promise<{ outDir: string; renditions: typeof LADDER }> {
+  const outDir = path.join(dir, "hls");
+  fs.mkdirSync(outDir, { recursive: true });
+  const renditions = LADDER.filter((r) => r.name === "360p" || r.name === "180p");
+  const dt = text(title, 28, "h-th-40");
+  await runFfmpeg(
+    hlsLadderArgs({
+      inputArgs: ["-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=${DURATION}`, "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${DURATION}`],
+      video: "0:v",
+      audio: "1:a",
+      preFilter: dt ?? undefined,
+      source: { width: 640, height: 360 },
+      renditions,
+      outDir,
+      segmentSeconds: 2,
+    }),
+  );
+  // Poster from the first second.
+  await runFfmpeg(["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=1`, ...(dt ? ["-vf", dt] : []), "-frames:v", "1", path.join(outDir, "poster.jpg")]);
+  return { outDir, renditions };
+}
+
+function vtt(title: string): string {
+  return `WEBVTT\n\n00:00:00.000 --> 00:00:03.000\nWelcome to “${title}”.\n\n00:00:03.000 --> 00:00:${String(DURATION).padStart(2, "0")}.000\nThis demo video is generated at seed time.\n`;
+}
+
+function walk(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)).map((f) => path.join(e.name, f)) : [e.name]));
+}
+
+export async function seedMedia(
+  db: PrismaClient,
+  storage: Storage,
+  courses: Record<string, { id: string; lessons: { id: string; title: string; video: boolean }[] }>,
+): Promise<void> {
+  await storage.ensureBucket();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "seed-media-"));
+  try {
+    let i = 0;
+    for (const [slug, course] of Object.entries(courses)) {
+      const title = (await db.course.findUniqueOrThrow({ where: { id: course.id }, select: { title: true } })).title;
+      const coverFile = await makeCover(tmp, title, i++);
+      const cover = await db.asset.create({ data: { kind: "IMAGE", status: "UPLOADING", courseId: course.id, storageKey: "pending", contentType: "image/jpeg", width: 1280, height: 720 } });
+      const coverKey = courseCoverKey(course.id, cover.id, "jpg");
+      await storage.putObject(coverKey, fs.readFileSync(coverFile), { contentType: "image/jpeg", cacheControl: "public, max-age=31536000, immutable" });
+      await db.asset.update({ where: { id: cover.id }, data: { storageKey: coverKey, status: "READY", bytes: fs.statSync(coverFile).size, fileName: `${slug}.jpg` } });
+      await db.course.update({ where: { id: course.id }, data: { coverAssetId: cover.id } });
+
+      for (const lesson of course.lessons.filter((l) => l.video)) {
+        const dir = fs.mkdtempSync(path.join(tmp, "lesson-"));
+        const { outDir, renditions } = await makeVideo(dir, lesson.title);
+        const asset = await db.asset.create({ data: { kind: "VIDEO", status: "PROCESSING", courseId: course.id, lessonId: lesson.id, storageKey: "pending", contentType: "application/vnd.apple.mpegurl" } });
+        let bytes = 0;
+        for (const rel of walk(outDir)) {
+          const file = path.join(outDir, rel);
+          bytes += fs.statSync(file).size;
+          await storage.putObject(lessonVideoObjectKey(course.id, lesson.id, asset.id, rel), fs.readFileSync(file), {
+            contentType: contentTypeFor(rel),
+            cacheControl: rel.endsWith(".m3u8") ? "max-age=60" : "max-age=31536000, immutable",
+          });
+        }
+        const captionKey = lessonCaptionKey(course.id, lesson.id, asset.id, "en");
+        const captionBody = Buffer.from(vtt(lesson.title));
+        await storage.putObject(captionKey, captionBody, { contentType: "text/vtt; charset=utf-8" });
+        await db.asset.create({ data: { kind: "CAPTION", status: "READY", courseId: course.id, lessonId: lesson.id, storageKey: captionKey, contentType: "text/vtt", bytes: captionBody.length, language: "en", label: "English" } });
+        await db.asset.update({
+          where: { id: asset.id },
+          data: {
+            status: "READY",
+            storageKey: lessonVideoMasterKey(course.id, lesson.id, asset.id),
+            bytes,
+            durationSeconds: DURATION,
+            width: 640,
+            height: 360,
+            renditions: JSON.stringify(renditions.map((r) => ({ name: r.name, width: r.width, height: r.height, bandwidth: (r.videoKbps + r.audioKbps) * 1000, playlist: `${r.name}/index.m3u8` }))),
+          },
+        });
+        await db.lesson.update({ where: { id: lesson.id }, data: { videoAssetId: asset.id } });
+
+        const att = await db.asset.create({ data: { kind: "ATTACHMENT", status: "UPLOADING", courseId: course.id, lessonId: lesson.id, storageKey: "pending", contentType: "text/plain" } });
+        const fileName = `${lesson.title} – worksheet.txt`;
+        const attKey = lessonAttachmentKey(course.id, lesson.id, att.id, "txt");
+        const body = Buffer.from(`Worksheet: ${lesson.title}\n\n1. Summarise the lesson in three sentences.\n2. Try the example on your own data.\n`);
+        await storage.putObject(attKey, body, { contentType: "text/plain; charset=utf-8", contentDisposition: contentDisposition(fileName) });
+        await db.asset.update({ where: { id: att.id }, data: { storageKey: attKey, status: "READY", bytes: body.length, fileName } });
+      }
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
