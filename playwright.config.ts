@@ -50,7 +50,9 @@ export default defineConfig({
       EDGE_PUBLIC_URL: e2e.edgeUrl,
       MEDIA_BASE_URL: e2e.edgeUrl,
       EDGE_CORS_ORIGINS: e2e.appUrl,
-      // Short TTLs so expiry can be observed within a test.
+      // Short TTLs so expiry and cookie refresh can be observed within a test.
+      MEDIA_TTL_DOWNLOAD_SECONDS: "6",
+      MEDIA_TTL_STREAM_SECONDS: "12",
       AUTH_MAX_FAILURES: "5",
     },
   },

@@ -178,7 +178,7 @@ export function VideoPlayer({
   };
 
   return (
-    <div className="space-y-2" data-testid="video-player" data-ready={ready ? "true" : "false"}>
+    <div className="space-y-2" data-testid="video-player" data-ready={ready ? "true" : "false"} data-manifest-url={video.manifestUrl}>
       <div className="overflow-hidden rounded-2xl bg-black shadow-sm ring-1 ring-slate-200" onKeyDown={onKey} tabIndex={0} aria-label="Video player (keyboard shortcuts available)">
         <video
           ref={ref}

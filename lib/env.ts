@@ -38,10 +38,10 @@ const serverSchema = z.object({
   MEDIA_BASE_URL: z.string().url().default("http://localhost:4000"),
   /** Cookie Domain for signed cookies when app and CDN are sibling subdomains (e.g. example.com). */
   MEDIA_COOKIE_DOMAIN: optionalString,
-  MEDIA_TTL_IMAGE_SECONDS: z.coerce.number().int().min(30).max(7 * 86400).default(3600),
-  MEDIA_TTL_DOWNLOAD_SECONDS: z.coerce.number().int().min(30).max(86400).default(300),
+  MEDIA_TTL_IMAGE_SECONDS: z.coerce.number().int().min(5).max(7 * 86400).default(3600),
+  MEDIA_TTL_DOWNLOAD_SECONDS: z.coerce.number().int().min(5).max(86400).default(300),
   /** Lifetime of streaming cookies / playlist policies; the player refreshes before expiry. */
-  MEDIA_TTL_STREAM_SECONDS: z.coerce.number().int().min(10).max(86400).default(600),
+  MEDIA_TTL_STREAM_SECONDS: z.coerce.number().int().min(5).max(86400).default(600),
   CLOUDFRONT_KEY_PAIR_ID: optionalString,
   CLOUDFRONT_PRIVATE_KEY: optionalString,
   CLOUDFRONT_PRIVATE_KEY_PATH: optionalString,

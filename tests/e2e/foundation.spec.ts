@@ -36,13 +36,13 @@ test.describe("learner journey", () => {
     await page.getByLabel("Email").fill(users.student);
     await page.getByLabel("Password").fill("a-strong-pass-42");
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.getByRole("alert").first()).toContainText("already exists");
+    await expect(page.locator("main").getByRole("alert").first()).toContainText("already exists");
 
     await page.goto("/signin");
     await page.getByLabel("Email").fill(users.student);
     await page.getByLabel("Password").fill("wrong-password-1");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
-    await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.locator("main").getByRole("alert")).toHaveText("Wrong email or password.");
   });
 });
 
@@ -94,12 +94,11 @@ test.describe("access control", () => {
     const instructor = await browser.newPage();
     await signIn(instructor, users.instructor);
     await instructor.goto("/instructor");
-    await instructor.getByRole("link", { name: /Practical Cloud Security/ }).first().click();
-    await instructor.getByRole("link", { name: /Students/ }).first().click();
+    await instructor.getByTestId("instructor-course").filter({ hasText: "Practical Cloud Security" }).getByRole("link", { name: /Students/ }).click();
     await instructor.getByLabel("Student email").fill(email);
     await instructor.getByRole("button", { name: "Grant access" }).click();
-    const row = instructor.getByRole("row").filter({ hasText: email });
-    await expect(row).toContainText("ACTIVE");
+    const row = instructor.getByTestId("enrollment-row").filter({ hasText: email });
+    await expect(row).toHaveAttribute("data-status", "ACTIVE");
 
     await openCourse(student, "Practical Cloud Security");
     await student.getByTestId("syllabus").getByRole("link", { name: "Rotating signing keys" }).click();
@@ -108,7 +107,7 @@ test.describe("access control", () => {
 
     instructor.once("dialog", (d) => d.accept());
     await row.getByRole("button", { name: "Revoke" }).click();
-    await expect(instructor.getByRole("row").filter({ hasText: email })).toContainText("REVOKED");
+    await expect(instructor.getByTestId("enrollment-row").filter({ hasText: email })).toHaveAttribute("data-status", "REVOKED");
 
     await student.goto(lessonPath);
     await expect(student.getByTestId("access-denied")).toHaveAttribute("data-reason", "enrollment-revoked");
@@ -136,11 +135,11 @@ test.describe("access codes", () => {
     await second.goto("/redeem");
     await second.getByLabel("Access code").fill("VIDEO-ONCE");
     await second.getByRole("button", { name: "Redeem" }).click();
-    await expect(second.getByRole("alert")).toContainText("maximum number of times");
+    await expect(second.locator("main").getByRole("alert")).toContainText("maximum number of times");
 
     await second.getByLabel("Access code").fill("NOT-A-CODE");
     await second.getByRole("button", { name: "Redeem" }).click();
-    await expect(second.getByRole("alert")).toContainText("does not exist");
+    await expect(second.locator("main").getByRole("alert")).toContainText("does not exist");
   });
 });
 
@@ -149,15 +148,15 @@ test.describe("instructor", () => {
     await signIn(page, users.instructor);
     await page.goto("/instructor/courses/new");
     const title = `Playwright Course ${Date.now().toString(36)}`;
-    await page.getByLabel("Title").fill(title);
+    await page.getByLabel("Title", { exact: true }).fill(title);
     await page.getByLabel("URL slug").fill(`pw-${Date.now().toString(36)}`);
     await page.getByLabel("Summary").fill("A course created by the end-to-end tests.");
     await page.getByLabel("Free course").check();
     await page.getByRole("button", { name: "Create course" }).click();
 
-    await expect(page.getByRole("button", { name: "Publish" })).toBeVisible();
-    await page.getByRole("button", { name: "Publish" }).click();
-    await expect(page.getByRole("alert").first()).toContainText("at least one lesson");
+    await expect(page.getByRole("button", { name: "Publish", exact: true })).toBeVisible();
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
+    await expect(page.locator("main").getByRole("alert").first()).toContainText("at least one lesson");
 
     await page.getByLabel("Section title").fill("Getting started");
     await page.getByRole("button", { name: "Add section" }).click();
@@ -165,7 +164,7 @@ test.describe("instructor", () => {
     await page.getByLabel("Lesson title").fill("Welcome");
     await page.getByRole("button", { name: "Add lesson" }).click();
     await expect(page.getByTestId("lesson-row")).toHaveCount(1);
-    await page.getByRole("button", { name: "Publish" }).click();
+    await page.getByRole("button", { name: "Publish", exact: true }).click();
     await expect(page.getByRole("button", { name: "Unpublish" })).toBeVisible();
 
     await signOut(page);
