@@ -3,7 +3,7 @@
  * distribution with a trusted key group does (verification itself lives in the pure module
  * lib/media/cloudfront/verify.ts), then streams the object from S3-compatible storage.
  *
- * In production CloudFront plays this role; see edge/README.md and docs/decisions/020-026.
+ * In production CloudFront plays this role; see edge/README.md and docs/decisions/020-028.
  */
 import http from "node:http";
 import type { KeyObject } from "node:crypto";
@@ -167,6 +167,8 @@ const ALLOWED_METHODS = "GET, HEAD, OPTIONS";
 const EXPOSED_HEADERS = "Content-Length, Content-Range, Accept-Ranges, ETag";
 /** Request headers a cross-origin player may send (preflight answer). */
 const ALLOWED_REQUEST_HEADERS = new Set(["range", "if-none-match", "if-modified-since", "if-range", "cache-control", "pragma"]);
+
+type ResponseOverrides = { responseContentDisposition?: string };
 
 interface Prepared {
   trustedKeys: ReadonlyMap<string, KeyObject>;
@@ -347,7 +349,7 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
   }
 
   const isPublic = key !== undefined && cfg.publicPrefixes.some((p) => key!.startsWith(p));
-  let responseOverrides: { responseContentDisposition?: string; responseContentType?: string } = {};
+  let responseOverrides: ResponseOverrides = {};
 
   if (!isPublic) {
     const decision = verifyRequest(
@@ -364,16 +366,12 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
       return;
     }
     // Only the application's parameters reach the origin (the verifier stripped the signing
-    // ones). S3 honours these two response overrides on authenticated (OAC) requests.
-    const oq = decision.originUrl.indexOf("?");
-    if (oq !== -1) {
-      const params = new URLSearchParams(decision.originUrl.slice(oq + 1));
-      const disposition = params.get("response-content-disposition");
-      const type = params.get("response-content-type");
-      responseOverrides = {
-        ...(disposition !== null ? { responseContentDisposition: disposition } : {}),
-        ...(type !== null ? { responseContentType: type } : {}),
-      };
+    // ones), and of those only `response-content-disposition`, and only on signed URLs, where
+    // the app signed it (ADR 028). Cookie-authorised URLs carry an unsigned query.
+    if (decision.via === "url") {
+      const oq = decision.originUrl.indexOf("?");
+      const disposition = oq === -1 ? null : new URLSearchParams(decision.originUrl.slice(oq + 1)).get("response-content-disposition");
+      if (disposition !== null) responseOverrides = { responseContentDisposition: disposition };
     }
   }
 
@@ -403,10 +401,10 @@ function setObjectHeaders(
   res: http.ServerResponse,
   meta: ObjectMetadata,
   isPublic: boolean,
-  overrides: { responseContentDisposition?: string; responseContentType?: string },
+  overrides: ResponseOverrides,
 ): void {
   res.setHeader("Accept-Ranges", "bytes");
-  res.setHeader("Content-Type", overrides.responseContentType ?? meta.contentType ?? "application/octet-stream");
+  res.setHeader("Content-Type", meta.contentType ?? "application/octet-stream");
   const disposition = overrides.responseContentDisposition ?? meta.contentDisposition;
   if (disposition) res.setHeader("Content-Disposition", disposition);
   if (meta.etag) res.setHeader("ETag", meta.etag);
@@ -448,7 +446,7 @@ async function serveObject(
   res: http.ServerResponse,
   key: string,
   isPublic: boolean,
-  overrides: { responseContentDisposition?: string; responseContentType?: string },
+  overrides: ResponseOverrides,
 ): Promise<void> {
   // Abort storage work when the viewer goes away before we are done.
   const abort = new AbortController();
@@ -469,7 +467,7 @@ async function serveObject(
       } catch (err) {
         if (abort.signal.aborted) return;
         if (isMissing(err)) return sendMissing(cfg, res);
-        throw err;
+        return sendOriginFailure(cfg, req, res, err);
       }
       if (abort.signal.aborted) return;
       if (!meta) return sendMissing(cfg, res);
@@ -521,7 +519,7 @@ async function serveObject(
         return sendUnsatisfiable(res, (err as Error & { size: number }).size);
       }
       if (isMissing(err)) return sendMissing(cfg, res);
-      throw err;
+      return sendOriginFailure(cfg, req, res, err);
     }
     if (abort.signal.aborted || res.destroyed) {
       result.body.destroy();
@@ -549,6 +547,12 @@ async function serveObject(
   } finally {
     res.off("close", onClose);
   }
+}
+
+/** Storage unreachable or failing: 502, as CloudFront answers when its origin fails. */
+function sendOriginFailure(cfg: Prepared, req: http.IncomingMessage, res: http.ServerResponse, err: unknown): void {
+  cfg.onError(err, req);
+  sendError(res, 502, "BadGateway", "The origin could not be reached or returned an error.");
 }
 
 function sendUnsatisfiable(res: http.ServerResponse, size: number): void {

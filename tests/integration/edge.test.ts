@@ -403,9 +403,17 @@ describe("signed URL: serving the object", () => {
   it("a cookie-authorised request with an app query: matched by the policy, not forwarded as overrides", async () => {
     const cookies = signer.signedCookies({ resource: `${BASE}/courses/c1/lessons/l1/*`, expiresAt: later() });
     // A trailing `*` in the path covers any query string.
-    const res = await request(`/${MASTER}?v=3`, { headers: { Cookie: cookieHeader(cookies) } });
+    const res = await request(`/${ATTACH}?v=3&response-content-disposition=attachment%3B%20filename%3Dx.html`, {
+      headers: { Cookie: cookieHeader(cookies) },
+    });
     expect(res.status).toBe(200);
-    expect(calls).toEqual([{ op: "get", key: MASTER, options: { range: undefined } }]);
+    expect(res.headers["content-disposition"]).toBe("inline"); // the object's own, not the unsigned override
+    expect(calls).toEqual([{ op: "get", key: ATTACH, options: { range: undefined } }]);
+
+    // response-content-type is never honoured, even when signed.
+    const typed = await request(signer.signUrl(`${BASE}/${ATTACH}?response-content-type=text%2Fhtml`, { expiresAt: later() }));
+    expect(typed.status).toBe(200);
+    expect(typed.headers["content-type"]).toBe("application/pdf");
   });
 
   it("missing object: 403 AccessDenied as S3 behind OAC answers (default), 404 NoSuchKey on request", async () => {
@@ -569,6 +577,39 @@ describe("CORS", () => {
     expect(foreign.status).toBe(200);
     expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
     expect(foreign.headers.vary).toBe("Origin");
+  });
+});
+
+describe("origin failures", () => {
+  it("a failing storage gives 502 (after verification), and the error is reported", async () => {
+    const errors: unknown[] = [];
+    const failing = createEdgeServer({
+      trustedKeys: createKeyRing({ activeKeyId: KEY_ID, keys: [{ id: KEY_ID, privateKeyPem }] }).publicKeys(),
+      storage: {
+        getObject: () => Promise.reject(new Error("storage down")),
+        headObject: () => Promise.reject(new Error("storage down")),
+      },
+      publicBaseUrl: BASE,
+      corsOrigins: [],
+      publicPrefixes: ["public/"],
+      now: () => clock,
+      onError: (err) => errors.push(err),
+    });
+    const failingPort = await listen(failing);
+    try {
+      const url = signer.signUrl(`${BASE}/${MASTER}`, { expiresAt: later() });
+      const res = await request(url, { port: failingPort });
+      expect(res.status).toBe(502);
+      expect(res.headers["content-type"]).toBe("text/xml");
+      expect(res.body.toString()).toContain("<Code>BadGateway</Code>");
+      expect((await request(url, { port: failingPort, method: "HEAD" })).status).toBe(502);
+      expect(errors.map((e) => (e as Error).message)).toEqual(["storage down", "storage down"]);
+      // Unsigned requests are still refused first.
+      expect((await request(`/${MASTER}`, { port: failingPort })).status).toBe(403);
+    } finally {
+      failing.closeAllConnections();
+      await new Promise((r) => failing.close(r));
+    }
   });
 });
 

@@ -3,6 +3,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, inject } from "vitest";
 
+// Process-wide singletons (env, Prisma client, media services) must not leak from one test
+// file into the next when a worker process is reused.
+const g = globalThis as Record<string, unknown>;
+for (const k of ["__serverEnv", "__prisma", "__storage", "__signer"]) delete g[k];
+
 // A fresh database per test file, copied from the migrated template.
 const template = inject("templateDb");
 const file = path.join(path.dirname(template), `db-${process.pid}-${crypto.randomBytes(4).toString("hex")}.db`);

@@ -42,7 +42,7 @@ export interface PutOptions {
   contentType: string;
   contentDisposition?: string;
   cacheControl?: string;
-  /** Required when `body` is a stream (see ADR 021); derived for buffers. */
+  /** Required when `body` is a stream (ADR 025); derived for buffers. */
   contentLength?: number;
   signal?: AbortSignal;
 }
@@ -224,7 +224,7 @@ export function createStorage(config: StorageConfig): Storage {
     assertSafePrefix(prefix);
     // ListObjects (v1) paged with Marker = last key: s3rver 3.7 builds ListObjectsV2
     // continuation tokens with a cipher OpenSSL 3 no longer provides, so any truncated V2
-    // listing fails with 500 there (ADR 021). V1 + Marker means the same on AWS S3.
+    // listing fails with 500 there (ADR 026). V1 + Marker means the same on AWS S3.
     let marker: string | undefined;
     for (;;) {
       const out = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker, MaxKeys: 1000 }));

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMediaEnv, MASTER, MEDIA } from "../support/media-fixture";
+
+// Environment first, then the modules that read it.
+const media = await startMediaEnv({ MEDIA_DELIVERY: "cloudfront", MEDIA_HLS_AUTH: "query", MEDIA_TTL_STREAM_SECONDS: "60" });
+const { db } = await import("@/lib/db");
+const { seed } = await import("@/prisma/seed");
+const delivery = await import("@/lib/media/delivery");
+const { storage } = await import("@/lib/media/services");
+const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/media/storage/keys");
+const { verifyRequest } = await import("@/lib/media/cloudfront/verify");
+const { ForbiddenError, UnauthenticatedError } = await import("@/lib/errors");
+
+type Seeded = Awaited<ReturnType<typeof seed>> & { courses: Record<string, { id: string; lessons: { id: string }[] }>; users: Record<string, string> };
+let s: Seeded;
+let lessonId: string;
+let otherLessonId: string;
+let courseId: string;
+
+const now = () => Math.floor(Date.now() / 1000);
+const viewer = (id: string) => ({ id, role: "STUDENT" as const });
+
+beforeAll(async () => {
+  s = (await seed(db)) as Seeded;
+  courseId = s.courses["cloud-security"].id;
+  lessonId = s.courses["cloud-security"].lessons[1].id; // paid, not a preview
+  otherLessonId = s.courses["cloud-security"].lessons[2].id;
+  const asset = await db.asset.create({ data: { kind: "VIDEO", status: "READY", courseId, lessonId, storageKey: "pending", contentType: "application/vnd.apple.mpegurl" } });
+  const st = storage();
+  await st.ensureBucket();
+  await st.putObject(lessonVideoObjectKey(courseId, lessonId, asset.id, "master.m3u8"), Buffer.from(MASTER), { contentType: "application/vnd.apple.mpegurl" });
+  await st.putObject(lessonVideoObjectKey(courseId, lessonId, asset.id, "360p/index.m3u8"), Buffer.from(MEDIA), { contentType: "application/vnd.apple.mpegurl" });
+  await db.asset.update({ where: { id: asset.id }, data: { storageKey: lessonVideoMasterKey(courseId, lessonId, asset.id) } });
+  await db.lesson.update({ where: { id: lessonId }, data: { videoAssetId: asset.id } });
+  const cover = await db.asset.create({ data: { kind: "IMAGE", status: "READY", courseId, storageKey: "pending", contentType: "image/jpeg" } });
+  await db.asset.update({ where: { id: cover.id }, data: { storageKey: courseCoverKey(courseId, cover.id, "jpg") } });
+  await db.course.update({ where: { id: courseId }, data: { coverAssetId: cover.id } });
+});
+
+afterAll(async () => {
+  await media.stop();
+});
+
+describe("cloudfront delivery", () => {
+  it("signs cover URLs that the edge verifier accepts, for anyone who may see the course", async () => {
+    const urls = await delivery.catalogueCoverUrls(null, [courseId]);
+    const url = urls.get(courseId)!;
+    expect(url).toMatch(/^http:\/\/localhost:4999\/courses\/.+\/cover\/.+\.jpg\?Expires=\d+&Key-Pair-Id=KTESTKEY&Signature=/);
+    const d = verifyRequest({ url, cookies: {}, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys });
+    expect(d.ok).toBe(true);
+    // A draft's cover is not signed for outsiders.
+    await db.course.update({ where: { id: courseId }, data: { published: false } });
+    expect((await delivery.catalogueCoverUrls(null, [courseId])).size).toBe(0);
+    await db.course.update({ where: { id: courseId }, data: { published: true } });
+  });
+
+  it("issues lesson-folder cookies only to the entitled, and they open only that lesson", async () => {
+    await expect(delivery.streamingCookies(null, lessonId)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(delivery.streamingCookies(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.streamingCookies(viewer(s.users.expired), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    const { cookies, expiresAt } = await delivery.streamingCookies(viewer(s.users.student), lessonId);
+    expect(expiresAt - now()).toBeGreaterThan(50);
+    const jar = Object.fromEntries(cookies.map((c) => [c.name, c.value]));
+    expect(Object.keys(jar).sort()).toEqual(["CloudFront-Key-Pair-Id", "CloudFront-Policy", "CloudFront-Signature"]);
+    const folder = `/courses/${courseId}/lessons/${lessonId}/`;
+    expect(cookies.every((c) => c.path === folder && c.httpOnly && c.sameSite === "lax" && !c.secure)).toBe(true);
+    const check = (p: string) => verifyRequest({ url: `http://localhost:4999${p}`, cookies: jar, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys });
+    expect(check(`${folder}video/x/360p/seg_000.ts`).ok).toBe(true);
+    expect(check(`/courses/${courseId}/lessons/${otherLessonId}/video/x/360p/seg_000.ts`)).toMatchObject({ ok: false, code: "AccessDenied" });
+  });
+
+  it("lessonMedia gives the player the edge manifest only when allowed", async () => {
+    await expect(delivery.lessonMedia(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    const m = await delivery.lessonMedia(viewer(s.users.student), lessonId);
+    expect(m.video?.auth).toBe("query");
+    expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
+  });
+
+  it("cookie-less playlists carry one verifiable policy on every URI, nested playlists come back to the route", async () => {
+    const master = await delivery.signedPlaylist(viewer(s.users.student), lessonId, "master.m3u8");
+    expect(master).toContain(`/api/lessons/${lessonId}/hls/360p/index.m3u8`);
+    const media2 = await delivery.signedPlaylist(viewer(s.users.student), lessonId, "360p/index.m3u8");
+    const uris = media2.split("\n").filter((l) => l && !l.startsWith("#"));
+    expect(uris).toHaveLength(2);
+    const queries = new Set(uris.map((u) => new URL(u).search));
+    expect(queries.size).toBe(1); // one signature for the whole folder
+    for (const u of uris) {
+      expect(u).toMatch(/\?Policy=[^&]+&Key-Pair-Id=KTESTKEY&Signature=/);
+      expect(verifyRequest({ url: u, cookies: {}, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys }).ok).toBe(true);
+    }
+    await expect(delivery.signedPlaylist(viewer(s.users.newcomer), lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.signedPlaylist(viewer(s.users.student), lessonId, "../../secret.m3u8")).rejects.toThrow(/not found/i);
+  });
+});
