@@ -7,8 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { drawtextFont, runFfmpeg } from "@/lib/media/ffmpeg";
-import { drawtextEscape, hlsLadderArgs, LADDER } from "@/lib/media/ffmpeg-args";
+import { drawtextFont, runFfmpeg, transcodeLadder } from "@/lib/media/ffmpeg";
+import { drawtextEscape, LADDER } from "@/lib/media/ffmpeg-args";
 import type { Storage } from "@/lib/media/storage/s3";
 import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey } from "@/lib/media/storage/keys";
 import { contentDisposition, contentTypeFor } from "@/lib/media/content-types";
@@ -42,8 +42,8 @@ async function makeVideo(dir: string, title: string): Promise<{ outDir: string; 
   fs.mkdirSync(outDir, { recursive: true });
   const renditions = LADDER.filter((r) => r.name === "360p" || r.name === "180p");
   const dt = text(title, 28, "h-th-40");
-  await runFfmpeg(
-    hlsLadderArgs({
+  await transcodeLadder(
+    {
       inputArgs: ["-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=${DURATION}`, "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${DURATION}`],
       video: "0:v",
       audio: "1:a",
@@ -52,7 +52,7 @@ async function makeVideo(dir: string, title: string): Promise<{ outDir: string; 
       renditions,
       outDir,
       segmentSeconds: 2,
-    }),
+    },
   );
   // Poster from the first second.
   await runFfmpeg(["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=1`, ...(dt ? ["-vf", dt] : []), "-frames:v", "1", path.join(outDir, "poster.jpg")]);

@@ -36,7 +36,7 @@ export interface LadderJob {
   /** Input stream selectors. */
   video: string; // e.g. "0:v:0"
   audio: string | null; // e.g. "0:a:0", or null for a silent source
-  /** Optional filter applied to the source video before splitting (e.g. drawtext). */
+  /** Optional filter applied to the source video before scaling (e.g. drawtext). */
   preFilter?: string;
   source: { width: number; height: number };
   renditions: Rendition[];
@@ -46,48 +46,50 @@ export interface LadderJob {
 }
 
 /**
- * Arguments for one ffmpeg run writing <outDir>/master.m3u8 and <outDir>/<name>/index.m3u8 +
- * seg_NNN.ts per rendition: H.264 (main) + AAC, fixed GOP aligned to the segment length so
- * every rendition cuts at the same instants (switchable), VOD playlists.
+ * Arguments for one rendition: writes <outDir>/<name>/index.m3u8 + seg_NNN.ts, H.264 (main) +
+ * AAC, a fixed GOP aligned to the segment length so every rendition cuts at the same instants
+ * (switchable), a VOD playlist. One ffmpeg run per rendition rather than one run with
+ * -var_stream_map: the npm fallback ffmpeg (4.1) crashes on multi-variant HLS output.
  */
-export function hlsLadderArgs(job: LadderJob): string[] {
+export function hlsRenditionArgs(job: LadderJob, index: number): string[] {
+  const r = job.renditions[index];
   const seg = job.segmentSeconds ?? 6;
   const fps = job.fps ?? 25;
   const gop = Math.round(seg * fps);
-  const n = job.renditions.length;
   const pre = job.preFilter ? `${job.preFilter},` : "";
-  const splits = job.renditions.map((_, i) => `[s${i}]`).join("");
-  const scales = job.renditions
-    .map((r, i) => `[s${i}]scale=${evenWidth(job.source.width, job.source.height, r.height)}:${r.height}:flags=bicubic,setsar=1[v${i}]`)
-    .join(";");
-  const filter = `[${job.video}]${pre}fps=${fps},split=${n}${splits};${scales}`;
-  const args = ["-hide_banner", "-nostdin", "-y", ...job.inputArgs, "-filter_complex", filter];
-  job.renditions.forEach((r, i) => {
-    args.push("-map", `[v${i}]`);
-    if (job.audio) args.push("-map", job.audio);
-    args.push(`-b:v:${i}`, `${r.videoKbps}k`, `-maxrate:v:${i}`, `${Math.round(r.videoKbps * 1.07)}k`, `-bufsize:v:${i}`, `${r.videoKbps * 2}k`);
-    if (job.audio) args.push(`-b:a:${i}`, `${r.audioKbps}k`);
-  });
-  args.push(
+  const filter = `${pre}fps=${fps},scale=${evenWidth(job.source.width, job.source.height, r.height)}:${r.height}:flags=bicubic,setsar=1`;
+  const dir = `${job.outDir}/${r.name}`;
+  return [
+    "-hide_banner", "-nostdin", "-y", ...job.inputArgs,
+    "-map", job.video, ...(job.audio ? ["-map", job.audio] : []),
+    "-vf", filter,
     "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p",
+    "-b:v", `${r.videoKbps}k`, "-maxrate", `${Math.round(r.videoKbps * 1.07)}k`, "-bufsize", `${r.videoKbps * 2}k`,
     "-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0",
-  );
-  if (job.audio) args.push("-c:a", "aac", "-ac", "2", "-ar", "48000");
-  const streamMap = job.renditions.map((r, i) => (job.audio ? `v:${i},a:${i},name:${r.name}` : `v:${i},name:${r.name}`)).join(" ");
-  args.push(
+    ...(job.audio ? ["-c:a", "aac", "-b:a", `${r.audioKbps}k`, "-ac", "2", "-ar", "48000"] : ["-an"]),
     "-f", "hls",
     "-hls_time", String(seg),
     "-hls_playlist_type", "vod",
     "-hls_segment_type", "mpegts",
     "-hls_flags", "independent_segments",
-    "-hls_segment_filename", `${job.outDir}/%v/seg_%03d.ts`,
-    "-master_pl_name", "master.m3u8",
-    "-var_stream_map", streamMap,
+    "-hls_segment_filename", `${dir}/seg_%03d.ts`,
     "-progress", "pipe:1",
     "-nostats",
-    `${job.outDir}/%v/index.m3u8`,
-  );
-  return args;
+    `${dir}/index.m3u8`,
+  ];
+}
+
+/** The master playlist for a ladder (pure). Bandwidth is the peak (maxrate + audio). */
+export function masterPlaylist(job: Pick<LadderJob, "renditions" | "source" | "audio">): string {
+  const lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"];
+  for (const r of job.renditions) {
+    const width = evenWidth(job.source.width, job.source.height, r.height);
+    const peak = Math.round(r.videoKbps * 1.07 * 1000) + (job.audio ? r.audioKbps * 1000 : 0);
+    const avg = r.videoKbps * 1000 + (job.audio ? r.audioKbps * 1000 : 0);
+    const codecs = job.audio ? "avc1.4d4028,mp4a.40.2" : "avc1.4d4028";
+    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${peak},AVERAGE-BANDWIDTH=${avg},RESOLUTION=${width}x${r.height},CODECS="${codecs}"`, `${r.name}/index.m3u8`);
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** Escapes text for ffmpeg's drawtext filter inside a filtergraph. */

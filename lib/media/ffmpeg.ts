@@ -2,7 +2,8 @@ import "server-only";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
-import { progressSeconds } from "./ffmpeg-args";
+import path from "node:path";
+import { hlsRenditionArgs, masterPlaylist, progressSeconds, type LadderJob } from "./ffmpeg-args";
 
 /** Debian's ffmpeg on PATH, else the one shipped by @ffmpeg-installer/ffmpeg. Resolved once. */
 let cached: string | undefined;
@@ -59,4 +60,27 @@ export function runFfmpeg(args: string[], opts: { onProgressSeconds?: (s: number
       reject(new FfmpegError(`ffmpeg exited with code ${code}: ${tail.split("\n").pop() ?? ""}`, tail));
     });
   });
+}
+
+/**
+ * Transcodes to the HLS ladder of `job`: <outDir>/master.m3u8 plus one folder per rendition
+ * (`360p/index.m3u8`, `360p/seg_000.ts`, …). Progress is reported over the whole ladder, in
+ * seconds of source processed per rendition scaled to the source duration when given.
+ */
+export async function transcodeLadder(
+  job: LadderJob,
+  opts: { onProgress?: (fraction: number) => void; durationSeconds?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const n = job.renditions.length;
+  for (let i = 0; i < n; i++) {
+    fs.mkdirSync(path.join(job.outDir, job.renditions[i].name), { recursive: true });
+    await runFfmpeg(hlsRenditionArgs(job, i), {
+      signal: opts.signal,
+      onProgressSeconds: (s) => {
+        if (opts.onProgress && opts.durationSeconds) opts.onProgress(Math.min(1, (i + Math.min(1, s / opts.durationSeconds)) / n));
+      },
+    });
+    opts.onProgress?.((i + 1) / n);
+  }
+  fs.writeFileSync(path.join(job.outDir, "master.m3u8"), masterPlaylist(job));
 }
