@@ -4,6 +4,7 @@ import { db } from "@/lib/db";
 import { getCourseAccess, requireCourseManager, type Viewer } from "@/lib/access";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
 import { parseInput } from "@/lib/http/handler";
+import { emailField, optionalDate } from "@/lib/validation";
 
 /** Self-enrolment in a free course. Idempotent for an active enrolment; re-activates nothing that staff revoked. */
 export async function enrollInFreeCourse(viewer: Viewer | null, courseId: string) {
@@ -66,20 +67,8 @@ export async function redeemAccessCode(viewer: Viewer | null, rawCode: string) {
 }
 
 export const grantSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email("Enter the student's email address.")),
-  expiresAt: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (!v) return null;
-      const d = new Date(v);
-      if (Number.isNaN(d.getTime())) {
-        ctx.addIssue({ code: "custom", message: "Enter a valid date." });
-        return z.NEVER;
-      }
-      return d;
-    }),
+  email: emailField("Enter the student's email address."),
+  expiresAt: optionalDate,
 });
 
 /** Instructor/admin grant (or re-grant) of a course to a student, with an optional expiry. */
@@ -133,7 +122,7 @@ export const newAccessCodeSchema = z.object({
     .max(64, "Use at most 64 characters.")
     .regex(/^[A-Z0-9-]+$/, "Use only letters, digits and dashes."),
   maxUses: z.coerce.number().int("Whole number.").min(1, "At least 1 use.").max(100_000, "At most 100000 uses."),
-  expiresAt: grantSchema.shape.expiresAt,
+  expiresAt: optionalDate,
 });
 
 export async function createAccessCode(viewer: Viewer | null, courseId: string, input: z.input<typeof newAccessCodeSchema>) {

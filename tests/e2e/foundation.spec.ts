@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { openCourse, screenshot, signIn, signOut, signUp, uniqueEmail, users } from "./helpers";
+import { grantAccess, openCourse, revokeAccess, screenshot, signIn, signOut, signUp, uniqueEmail, users } from "./helpers";
 
 test.describe("learner journey", () => {
   test("sign up, enrol in the free course, complete a lesson, see progress", async ({ page }, testInfo) => {
@@ -93,21 +93,14 @@ test.describe("access control", () => {
 
     const instructor = await browser.newPage();
     await signIn(instructor, users.instructor);
-    await instructor.goto("/instructor");
-    await instructor.getByTestId("instructor-course").filter({ hasText: "Practical Cloud Security" }).getByRole("link", { name: /Students/ }).click();
-    await instructor.getByLabel("Student email").fill(email);
-    await instructor.getByRole("button", { name: "Grant access" }).click();
-    const row = instructor.getByTestId("enrollment-row").filter({ hasText: email });
-    await expect(row).toHaveAttribute("data-status", "ACTIVE");
+    await grantAccess(instructor, "Practical Cloud Security", email);
 
     await openCourse(student, "Practical Cloud Security");
     await student.getByTestId("syllabus").getByRole("link", { name: "Rotating signing keys" }).click();
     await expect(student.getByTestId("lesson-body")).toBeVisible();
     const lessonPath = new URL(student.url()).pathname;
 
-    instructor.once("dialog", (d) => d.accept());
-    await row.getByRole("button", { name: "Revoke" }).click();
-    await expect(instructor.getByTestId("enrollment-row").filter({ hasText: email })).toHaveAttribute("data-status", "REVOKED");
+    await revokeAccess(instructor, email);
 
     await student.goto(lessonPath);
     await expect(student.getByTestId("access-denied")).toHaveAttribute("data-reason", "enrollment-revoked");

@@ -51,3 +51,21 @@ export async function openCourse(page: Page, title: string) {
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   return new URL(page.url()).pathname;
 }
+
+/** As an instructor (already signed in on `page`), grants `email` access to a course; returns the enrolment row. */
+export async function grantAccess(page: Page, courseTitle: string, email: string) {
+  await page.goto("/instructor");
+  await page.getByTestId("instructor-course").filter({ hasText: courseTitle }).getByRole("link", { name: /Students/ }).click();
+  await page.getByLabel("Student email").fill(email);
+  await page.getByRole("button", { name: "Grant access" }).click();
+  const row = page.getByTestId("enrollment-row").filter({ hasText: email });
+  await expect(row).toHaveAttribute("data-status", "ACTIVE");
+  return row;
+}
+
+/** Revokes the enrolment shown in `row` (accepting the confirmation) and waits for it to show as revoked. */
+export async function revokeAccess(page: Page, email: string) {
+  page.once("dialog", (d) => d.accept());
+  await page.getByTestId("enrollment-row").filter({ hasText: email }).getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByTestId("enrollment-row").filter({ hasText: email })).toHaveAttribute("data-status", "REVOKED");
+}

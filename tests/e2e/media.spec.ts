@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
 import { parseEnv } from "../../scripts/local-env";
 import { e2e } from "../../playwright.config";
-import { openCourse, signIn, signUp, uniqueEmail, users } from "./helpers";
+import { grantAccess, openCourse, revokeAccess, signIn, signUp, uniqueEmail, users } from "./helpers";
 
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
@@ -143,18 +143,11 @@ test.describe("protected media", () => {
     await signUp(student, "Revoked Viewer", email);
     const instructor = await browser.newPage();
     await signIn(instructor, users.instructor);
-    await instructor.goto("/instructor");
-    await instructor.getByTestId("instructor-course").filter({ hasText: "Practical Cloud Security" }).getByRole("link", { name: /Students/ }).click();
-    await instructor.getByLabel("Student email").fill(email);
-    await instructor.getByRole("button", { name: "Grant access" }).click();
-    const row = instructor.getByTestId("enrollment-row").filter({ hasText: email });
-    await expect(row).toHaveAttribute("data-status", "ACTIVE");
+    await grantAccess(instructor, "Practical Cloud Security", email);
 
     await openLesson(student, "Practical Cloud Security", "Signed URLs and signed cookies");
     await playAndAdvance(student);
-    instructor.once("dialog", (d) => d.accept());
-    await row.getByRole("button", { name: "Revoke" }).click();
-    await expect(instructor.getByTestId("enrollment-row").filter({ hasText: email })).toHaveAttribute("data-status", "REVOKED");
+    await revokeAccess(instructor, email);
     // The player refreshes its cookies every ~9 s (TTL 12 s in the e2e env): the refresh is refused.
     await expect(student.getByTestId("player-error")).toBeVisible({ timeout: 20_000 });
     await expect(student.getByTestId("player-error")).toContainText(/access/i);
