@@ -19,10 +19,16 @@ export const LADDER: Rendition[] = [
   { name: "180p", width: 320, height: 180, videoKbps: 250, audioKbps: 64 },
 ];
 
-/** Rungs for a source of this height (at least the smallest rung, scaled down if needed). */
+/**
+ * Rungs for a source of this height, never upscaled: the rungs at or below it; a source
+ * smaller than the smallest rung gets one rendition at its own (even) height.
+ */
 export function ladderFor(sourceHeight: number, max = 3): Rendition[] {
   const fit = LADDER.filter((r) => r.height <= sourceHeight);
-  return (fit.length ? fit : [LADDER[LADDER.length - 1]]).slice(0, max);
+  if (fit.length) return fit.slice(0, max);
+  const smallest = LADDER[LADDER.length - 1];
+  const height = Math.max(2, Math.floor(sourceHeight / 2) * 2);
+  return [{ ...smallest, name: `${height}p`, height, width: evenWidth(16, 9, height) }];
 }
 
 /** Width for a target height keeping the aspect ratio, rounded to an even number (x264 needs it). */

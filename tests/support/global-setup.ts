@@ -10,7 +10,8 @@ import type { TestProject } from "vitest/node";
 export default function setup(project: TestProject) {
   const dir = path.resolve("var", "test");
   fs.mkdirSync(dir, { recursive: true });
-  const template = path.join(dir, `template-${process.pid}-${Date.now()}.db`);
+  const runId = `${process.pid}-${Date.now()}`;
+  const template = path.join(dir, `template-${runId}.db`);
   execFileSync(path.resolve("node_modules", ".bin", "prisma"), ["migrate", "deploy"], {
     env: { ...process.env, DATABASE_URL: `file:${template}` },
     stdio: "pipe",
@@ -18,7 +19,8 @@ export default function setup(project: TestProject) {
   project.provide("templateDb", template);
   return () => {
     for (const f of fs.readdirSync(dir)) {
-      if (f.startsWith(`template-${process.pid}-`) || f.startsWith("db-")) fs.rmSync(path.join(dir, f), { force: true });
+      // Only this run's files: other runs (another terminal, a helper) may be using theirs.
+      if (f.startsWith(`template-${runId}`) || f.startsWith(`db-${runId}-`)) fs.rmSync(path.join(dir, f), { force: true });
     }
   };
 }

@@ -10,7 +10,8 @@ for (const k of ["__serverEnv", "__prisma", "__storage", "__signer"]) delete g[k
 
 // A fresh database per test file, copied from the migrated template.
 const template = inject("templateDb");
-const file = path.join(path.dirname(template), `db-${process.pid}-${crypto.randomBytes(4).toString("hex")}.db`);
+const runId = path.basename(template).replace(/^template-|\.db$/g, "");
+const file = path.join(path.dirname(template), `db-${runId}-${crypto.randomBytes(4).toString("hex")}.db`);
 fs.copyFileSync(template, file);
 process.env.DATABASE_URL = `file:${file}`;
 (process.env as Record<string, string>).NODE_ENV = "test";

@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+
+import { evenWidth, hlsRenditionArgs, LADDER, ladderFor, masterPlaylist, progressSeconds, type LadderJob } from "@/lib/media/ffmpeg-args";
+import { outputFps, planRenditions, SEGMENT_SECONDS } from "@/worker/plan";
+
+/** Value following `flag` in an argument list. */
+function arg(args: string[], flag: string): string | undefined {
+  const i = args.indexOf(flag);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+function all(args: string[], flag: string): string[] {
+  return args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
+}
+
+const job = (over: Partial<LadderJob> = {}): LadderJob => ({
+  inputArgs: ["-i", "/tmp/in.mp4"],
+  video: "0:v:0",
+  audio: "0:a:0",
+  source: { width: 1920, height: 1080 },
+  renditions: ladderFor(1080),
+  outDir: "/tmp/out",
+  segmentSeconds: 6,
+  fps: 25,
+  ...over,
+});
+
+describe("ladder selection", () => {
+  it("takes the rungs at or below the source height, top first, at most 3", () => {
+    expect(ladderFor(2160).map((r) => r.name)).toEqual(["1080p", "720p", "360p"]);
+    expect(ladderFor(1080).map((r) => r.name)).toEqual(["1080p", "720p", "360p"]);
+    expect(ladderFor(1079).map((r) => r.name)).toEqual(["720p", "360p", "180p"]);
+    expect(ladderFor(720).map((r) => r.name)).toEqual(["720p", "360p", "180p"]);
+    expect(ladderFor(480).map((r) => r.name)).toEqual(["360p", "180p"]);
+    expect(ladderFor(360).map((r) => r.name)).toEqual(["360p", "180p"]);
+    expect(ladderFor(1080, 2).map((r) => r.name)).toEqual(["1080p", "720p"]);
+  });
+
+  it("never upscales, even below the smallest rung", () => {
+    for (let h = 2; h <= 2400; h += 2) {
+      for (const r of ladderFor(h)) expect(r.height).toBeLessThanOrEqual(h);
+    }
+    expect(ladderFor(120)).toEqual([expect.objectContaining({ name: "120p", height: 120 })]);
+  });
+
+  it("the worker's plan never upscales even below the smallest rung, and keeps even sizes", () => {
+    for (const [w, h] of [
+      [160, 120],
+      [98, 56],
+      [1920, 1080],
+      [1080, 1920],
+      [854, 480],
+      [640, 360],
+      [3840, 2160],
+      [1440, 1080],
+      [720, 576],
+      [2, 2],
+    ]) {
+      const plan = planRenditions({ width: w, height: h }, { hasAudio: true });
+      expect(plan.length).toBeGreaterThan(0);
+      for (const r of plan) {
+        expect(r.height).toBeLessThanOrEqual(h);
+        expect(r.height % 2).toBe(0);
+        expect(r.width % 2).toBe(0);
+        expect(r.width).toBe(evenWidth(w, h, r.height));
+        expect(r.playlist).toBe(`${r.name}/index.m3u8`);
+      }
+      // Distinct folders.
+      expect(new Set(plan.map((r) => r.name)).size).toBe(plan.length);
+    }
+    expect(planRenditions({ width: 160, height: 120 }, { hasAudio: false })).toMatchObject([{ name: "120p", width: 160, height: 120, bandwidth: 250_000 }]);
+  });
+
+  it("evenWidth keeps the aspect ratio with an even width", () => {
+    expect(evenWidth(1920, 1080, 720)).toBe(1280);
+    expect(evenWidth(640, 360, 180)).toBe(320);
+    expect(evenWidth(1080, 1920, 360)).toBe(202);
+    expect(evenWidth(720, 576, 360)).toBe(450);
+    expect(evenWidth(1, 1000, 2)).toBe(2);
+    for (let h = 2; h < 2000; h += 2) expect(evenWidth(1366, 768, h) % 2).toBe(0);
+  });
+
+  it("output frame rate: the source's when normal, halved above 31 fps, 25 when unknown", () => {
+    expect(outputFps(25)).toBe(25);
+    expect(outputFps(29.97)).toBe(29.97);
+    expect(outputFps(30)).toBe(30);
+    expect(outputFps(60)).toBe(30);
+    expect(outputFps(59.94)).toBe(29.97);
+    expect(outputFps(120)).toBe(30);
+    expect(outputFps(null)).toBe(25);
+    expect(outputFps(0)).toBe(25);
+    expect(outputFps(12)).toBe(12);
+  });
+});
+
+describe("hlsRenditionArgs", () => {
+  it("maps the selected video and audio streams, scaled to the rung with an even width", () => {
+    const j = job({ source: { width: 1080, height: 1920 }, renditions: ladderFor(1920) });
+    const args = hlsRenditionArgs(j, 1);
+    expect(all(args, "-map")).toEqual(["0:v:0", "0:a:0"]);
+    expect(arg(args, "-vf")).toBe("fps=25,scale=406:720:flags=bicubic,setsar=1");
+    expect(args.slice(0, 3)).toEqual(["-hide_banner", "-nostdin", "-y"]);
+    expect(args).toContain("/tmp/in.mp4");
+  });
+
+  it("aligns the GOP to the segment length (fixed, no scene-cut keyframes)", () => {
+    for (const [seg, fps] of [
+      [6, 25],
+      [6, 30],
+      [4, 24],
+      [2, 29.97],
+    ]) {
+      const args = hlsRenditionArgs(job({ segmentSeconds: seg, fps }), 0);
+      const gop = Math.round(seg * fps);
+      expect(arg(args, "-g")).toBe(String(gop));
+      expect(arg(args, "-keyint_min")).toBe(String(gop));
+      expect(arg(args, "-sc_threshold")).toBe("0");
+      expect(arg(args, "-hls_time")).toBe(String(seg));
+      expect(arg(args, "-vf")).toMatch(new RegExp(`^fps=${fps},`));
+    }
+  });
+
+  it("writes a VOD playlist and numbered segments into the rendition folder, with progress on stdout", () => {
+    const j = job();
+    j.renditions.forEach((r, i) => {
+      const args = hlsRenditionArgs(j, i);
+      expect(arg(args, "-f")).toBe("hls");
+      expect(arg(args, "-hls_playlist_type")).toBe("vod");
+      expect(arg(args, "-hls_segment_type")).toBe("mpegts");
+      expect(arg(args, "-hls_segment_filename")).toBe(`/tmp/out/${r.name}/seg_%03d.ts`);
+      expect(args[args.length - 1]).toBe(`/tmp/out/${r.name}/index.m3u8`);
+      expect(arg(args, "-progress")).toBe("pipe:1");
+      expect(arg(args, "-b:v")).toBe(`${r.videoKbps}k`);
+      expect(arg(args, "-b:a")).toBe(`${r.audioKbps}k`);
+      expect(arg(args, "-c:v")).toBe("libx264");
+      expect(arg(args, "-pix_fmt")).toBe("yuv420p");
+    });
+  });
+
+  it("a silent source maps no audio and disables it", () => {
+    const args = hlsRenditionArgs(job({ audio: null }), 0);
+    expect(all(args, "-map")).toEqual(["0:v:0"]);
+    expect(args).toContain("-an");
+    expect(args).not.toContain("-c:a");
+  });
+
+  it("the worker's segment length is ~6 s", () => {
+    expect(SEGMENT_SECONDS).toBe(6);
+  });
+});
+
+describe("masterPlaylist", () => {
+  it("lists every rendition with bandwidth, resolution and codecs, top first", () => {
+    const text = masterPlaylist({ renditions: ladderFor(1080), source: { width: 1920, height: 1080 }, audio: "0:a:0" });
+    const lines = text.trim().split("\n");
+    expect(lines[0]).toBe("#EXTM3U");
+    const inf = lines.filter((l) => l.startsWith("#EXT-X-STREAM-INF:"));
+    expect(inf).toHaveLength(3);
+    expect(inf[0]).toContain("RESOLUTION=1920x1080");
+    expect(inf[0]).toContain('CODECS="avc1.4d4028,mp4a.40.2"');
+    expect(inf[0]).toContain(`BANDWIDTH=${Math.round(5000 * 1.07 * 1000) + 128_000}`);
+    expect(lines.filter((l) => !l.startsWith("#"))).toEqual(["1080p/index.m3u8", "720p/index.m3u8", "360p/index.m3u8"]);
+  });
+
+  it("video-only codecs for a silent source", () => {
+    const text = masterPlaylist({ renditions: [LADDER[3]], source: { width: 640, height: 360 }, audio: null });
+    expect(text).toContain('CODECS="avc1.4d4028"');
+    expect(text).toContain("BANDWIDTH=267500");
+  });
+});
+
+describe("progressSeconds", () => {
+  it("reads out_time_us / out_time_ms from -progress output", () => {
+    expect(progressSeconds("frame=10\nout_time_us=2500000\nout_time=00:00:02.500000\n")).toBe(2.5);
+    expect(progressSeconds("out_time_ms=1000000\n")).toBe(1);
+    expect(progressSeconds("progress=continue\n")).toBeNull();
+  });
+});
