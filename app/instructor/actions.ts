@@ -19,6 +19,7 @@ import {
 import { createAccessCode, grantEnrollment, revokeEnrollment, setEnrollmentExpiry } from "@/lib/enrollments";
 import { ValidationError } from "@/lib/errors";
 import { formObject, runAction, type ActionResult } from "@/lib/http/action";
+import { deleteAsset, retryVideo } from "@/lib/uploads";
 
 /**
  * Server actions of the instructor area. Each one parses the form, calls one domain
@@ -219,4 +220,24 @@ export async function createAccessCodeAction(courseId: string, _prev: Prev, form
   });
   if (result.ok) refresh();
   return summarize(result);
+}
+
+// ---- media (uploads go through /api/uploads; these act on stored files) ----
+
+/** Deletes a caption, attachment or cover, discards an unfinished upload or dismisses a failed one. */
+export async function deleteAssetAction(assetId: string): Promise<Result> {
+  const user = await getCurrentUser();
+  const result = await runAction(() => deleteAsset(user, String(assetId)), "Deleted.");
+  if (result.ok) refresh();
+  return result;
+}
+
+/** "Retry" on a video whose processing failed: queues it again (lib/jobs/queue retryJob). */
+export async function retryVideoAction(assetId: string): Promise<Result> {
+  const user = await getCurrentUser();
+  const result = await runAction(async () => {
+    await retryVideo(user, String(assetId));
+  }, "Processing restarted.");
+  if (result.ok) refresh();
+  return result;
 }

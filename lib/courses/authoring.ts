@@ -4,6 +4,7 @@ import { db } from "@/lib/db";
 import { requireCourseManager, requireInstructorRole, type Viewer } from "@/lib/access";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { parseInput } from "@/lib/http/handler";
+import { checkbox, optionalDate } from "@/lib/validation";
 
 const slugSchema = z
   .string()
@@ -12,25 +13,6 @@ const slugSchema = z
   .min(3, "Use at least 3 characters.")
   .max(80, "Use at most 80 characters.")
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "Use lowercase letters, digits and single dashes (e.g. intro-to-sql).");
-
-const optionalDate = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    if (!v) return null;
-    const d = new Date(v);
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: "custom", message: "Enter a valid date." });
-      return z.NEVER;
-    }
-    return d;
-  });
-
-const checkbox = z
-  .union([z.boolean(), z.string()])
-  .optional()
-  .transform((v) => v === true || v === "on" || v === "true" || v === "1");
 
 export const courseSchema = z
   .object({
@@ -54,6 +36,11 @@ export const courseSchema = z
   })
   .transform((c) => ({ ...c, priceCents: c.isFree ? null : c.price }));
 
+function courseColumns(data: z.infer<typeof courseSchema>) {
+  const { title, slug, summary, description, isFree, priceCents } = data;
+  return { title, slug, summary, description, isFree, priceCents };
+}
+
 function slugTaken(e: unknown) {
   return (e as { code?: string }).code === "P2002";
 }
@@ -62,17 +49,7 @@ export async function createCourse(viewer: Viewer | null, input: unknown) {
   const author = requireInstructorRole(viewer);
   const data = parseInput(courseSchema, input);
   try {
-    return await db.course.create({
-      data: {
-        title: data.title,
-        slug: data.slug,
-        summary: data.summary,
-        description: data.description,
-        isFree: data.isFree,
-        priceCents: data.priceCents,
-        instructors: { create: { userId: author.id } },
-      },
-    });
+    return await db.course.create({ data: { ...courseColumns(data), instructors: { create: { userId: author.id } } } });
   } catch (e) {
     if (slugTaken(e)) throw new ValidationError("That URL slug is taken.", { slug: ["That URL slug is taken."] });
     throw e;
@@ -83,29 +60,47 @@ export async function updateCourse(viewer: Viewer | null, courseId: string, inpu
   await requireCourseManager(viewer, courseId);
   const data = parseInput(courseSchema, input);
   try {
-    return await db.course.update({
-      where: { id: courseId },
-      data: {
-        title: data.title,
-        slug: data.slug,
-        summary: data.summary,
-        description: data.description,
-        isFree: data.isFree,
-        priceCents: data.priceCents,
-      },
-    });
+    return await db.course.update({ where: { id: courseId }, data: courseColumns(data) });
   } catch (e) {
     if (slugTaken(e)) throw new ValidationError("That URL slug is taken.", { slug: ["That URL slug is taken."] });
     throw e;
   }
 }
 
-/** Publish checks: a course needs at least one section with one lesson. */
+/**
+ * Publish checks: a course needs at least one section with one lesson, and no lesson may have
+ * a video still uploading or processing that is not yet its current video (students would get
+ * the old video or none). Abandoned uploads (past their expiry) do not count.
+ */
 export async function publishCourse(viewer: Viewer | null, courseId: string, published: boolean) {
   await requireCourseManager(viewer, courseId);
   if (published) {
     const lessons = await db.lesson.count({ where: { section: { courseId } } });
     if (lessons === 0) throw new ValidationError("Add at least one lesson before publishing.");
+    const busy = await db.asset.findMany({
+      where: {
+        courseId,
+        kind: "VIDEO",
+        lessonId: { not: null },
+        videoOfLesson: { is: null },
+        OR: [{ status: "PROCESSING" }, { status: "UPLOADING", upload: { is: { expiresAt: { gt: new Date() } } } }],
+      },
+      select: { lesson: { select: { title: true, position: true, section: { select: { position: true } } } } },
+    });
+    const titles = [
+      ...new Set(
+        busy
+          .flatMap((a) => (a.lesson ? [a.lesson] : []))
+          .sort((a, b) => a.section.position - b.section.position || a.position - b.position)
+          .map((l) => `“${l.title}”`),
+      ),
+    ];
+    if (titles.length) {
+      const list = titles.length === 1 ? titles[0] : `${titles.slice(0, -1).join(", ")} and ${titles[titles.length - 1]}`;
+      throw new ValidationError(
+        `${titles.length === 1 ? "The lesson" : "The lessons"} ${list} ${titles.length === 1 ? "has a video" : "have videos"} still uploading or processing: publish once ${titles.length === 1 ? "it is" : "they are"} ready.`,
+      );
+    }
   }
   return db.course.update({
     where: { id: courseId },

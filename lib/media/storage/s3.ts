@@ -5,15 +5,20 @@ import https from "node:https";
 import { Readable } from "node:stream";
 
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsCommand,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -96,6 +101,35 @@ export interface PresignedPut {
   headers: Record<string, string>;
 }
 
+/** A part stored for an S3 multipart upload (ListParts). */
+export interface UploadedPart {
+  partNumber: number;
+  /** Without surrounding quotes. */
+  etag: string;
+  size: number;
+}
+
+export interface MultipartOptions {
+  contentType: string;
+  contentDisposition?: string;
+  cacheControl?: string;
+}
+
+/** The multipart upload does not exist (never created, completed or aborted). */
+export class NoSuchUploadError extends Error {
+  readonly key: string;
+  readonly uploadId: string;
+  constructor(key: string, uploadId: string) {
+    super(`No such multipart upload ${uploadId} for ${key}`);
+    this.name = "NoSuchUploadError";
+    this.key = key;
+    this.uploadId = uploadId;
+  }
+}
+
+/** S3 limits for multipart uploads. */
+export const MULTIPART_MAX_PARTS = 10_000;
+
 export class ObjectNotFoundError extends Error {
   readonly key: string;
   constructor(key: string) {
@@ -132,7 +166,28 @@ export interface Storage {
     key: string,
     options: { expiresIn: number; responseContentDisposition?: string; responseContentType?: string },
   ): Promise<string>;
-  presignPut(key: string, options: { expiresIn: number; contentType: string; contentLength?: number }): Promise<PresignedPut>;
+  /**
+   * Presigned single PUT. Content-Type (and Content-Disposition / Cache-Control when given)
+   * are signed headers: the uploader must send them unchanged, so S3 stores exactly these.
+   */
+  presignPut(
+    key: string,
+    options: { expiresIn: number; contentType: string; contentLength?: number; contentDisposition?: string; cacheControl?: string },
+  ): Promise<PresignedPut>;
+  /** Starts an S3 multipart upload; the object's headers are fixed here, not by the part uploads. */
+  createMultipartUpload(key: string, options: MultipartOptions): Promise<{ uploadId: string }>;
+  /** Presigned PUT for one part (1..10,000); `contentLength` is signed when given. */
+  presignUploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    options: { expiresIn: number; contentLength?: number },
+  ): Promise<PresignedPut>;
+  /** Parts stored so far, ascending. Throws NoSuchUploadError when the upload is gone. */
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  completeMultipartUpload(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<{ etag?: string }>;
+  /** Discards the upload and its parts; succeeds when it no longer exists. */
+  abortMultipartUpload(key: string, uploadId: string): Promise<void>;
   /** Creates the bucket when missing (local/dev; in AWS the bucket comes from infra). */
   ensureBucket(): Promise<void>;
   /** Releases sockets. */
@@ -161,6 +216,12 @@ function rangeHeader(range: ByteRange): string {
 function checkExpiresIn(expiresIn: number): void {
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
     throw new RangeError(`expiresIn must be an integer between 1 and ${MAX_PRESIGN_SECONDS} seconds`);
+  }
+}
+
+function checkPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MULTIPART_MAX_PARTS) {
+    throw new RangeError(`Invalid part number ${partNumber}: must be an integer from 1 to ${MULTIPART_MAX_PARTS}`);
   }
 }
 
@@ -399,6 +460,9 @@ export function createStorage(config: StorageConfig): Storage {
       if (options.contentLength !== undefined && (!Number.isSafeInteger(options.contentLength) || options.contentLength < 0)) {
         throw new RangeError(`presignPut: invalid contentLength ${options.contentLength}`);
       }
+      const extra: string[] = [];
+      if (options.contentDisposition) extra.push("content-disposition");
+      if (options.cacheControl) extra.push("cache-control");
       const url = await getSignedUrl(
         presignClient,
         new PutObjectCommand({
@@ -406,16 +470,117 @@ export function createStorage(config: StorageConfig): Storage {
           Key: key,
           ContentType: options.contentType,
           ContentLength: options.contentLength,
+          ContentDisposition: options.contentDisposition,
+          CacheControl: options.cacheControl,
         }),
         {
           expiresIn: options.expiresIn,
-          // Keep Content-Type a signed header (not hoisted to the query) so S3 enforces it.
-          unhoistableHeaders: new Set(["content-type"]),
-          signableHeaders: new Set(["content-type", ...(options.contentLength !== undefined ? ["content-length"] : [])]),
+          // Keep these signed headers (not hoisted to the query) so S3 enforces them.
+          unhoistableHeaders: new Set(["content-type", ...extra]),
+          signableHeaders: new Set(["content-type", ...extra, ...(options.contentLength !== undefined ? ["content-length"] : [])]),
         },
       );
       // Browsers set Content-Length themselves from the body; it is signed when given.
-      return { url, method: "PUT", headers: { "Content-Type": options.contentType } };
+      const headers: Record<string, string> = { "Content-Type": options.contentType };
+      if (options.contentDisposition) headers["Content-Disposition"] = options.contentDisposition;
+      if (options.cacheControl) headers["Cache-Control"] = options.cacheControl;
+      return { url, method: "PUT", headers };
+    },
+
+    async createMultipartUpload(key, options) {
+      assertSafeKey(key);
+      if (!options.contentType) throw new TypeError("createMultipartUpload: contentType is required");
+      const out = await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ContentType: options.contentType,
+          ContentDisposition: options.contentDisposition,
+          CacheControl: options.cacheControl,
+        }),
+      );
+      if (!out.UploadId) throw new Error("createMultipartUpload: no UploadId in the response");
+      return { uploadId: out.UploadId };
+    },
+
+    async presignUploadPart(key, uploadId, partNumber, options) {
+      assertSafeKey(key);
+      checkExpiresIn(options.expiresIn);
+      checkPartNumber(partNumber);
+      if (!uploadId) throw new TypeError("presignUploadPart: uploadId is required");
+      if (options.contentLength !== undefined && (!Number.isSafeInteger(options.contentLength) || options.contentLength < 0)) {
+        throw new RangeError(`presignUploadPart: invalid contentLength ${options.contentLength}`);
+      }
+      const url = await getSignedUrl(
+        presignClient,
+        new UploadPartCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          ContentLength: options.contentLength,
+        }),
+        {
+          expiresIn: options.expiresIn,
+          ...(options.contentLength !== undefined ? { signableHeaders: new Set(["content-length"]) } : {}),
+        },
+      );
+      return { url, method: "PUT", headers: {} };
+    },
+
+    async listParts(key, uploadId) {
+      assertSafeKey(key);
+      const parts: UploadedPart[] = [];
+      let marker: string | undefined;
+      for (;;) {
+        let out;
+        try {
+          out = await client.send(
+            new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker, MaxParts: 1000 }),
+          );
+        } catch (err) {
+          if (errorStatus(err) === 404 || errorName(err) === "NoSuchUpload") throw new NoSuchUploadError(key, uploadId);
+          throw err;
+        }
+        for (const p of out.Parts ?? []) {
+          if (p.PartNumber === undefined || !p.ETag) continue;
+          parts.push({ partNumber: p.PartNumber, etag: p.ETag.replace(/"/g, ""), size: Number(p.Size ?? 0) });
+        }
+        if (!out.IsTruncated || out.NextPartNumberMarker === undefined || String(out.NextPartNumberMarker) === marker) break;
+        marker = String(out.NextPartNumberMarker);
+      }
+      return parts.sort((a, b) => a.partNumber - b.partNumber);
+    },
+
+    async completeMultipartUpload(key, uploadId, parts) {
+      assertSafeKey(key);
+      if (parts.length === 0) throw new RangeError("completeMultipartUpload: no parts");
+      for (const p of parts) checkPartNumber(p.partNumber);
+      const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+      try {
+        const out = await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: sorted.map((p) => ({ PartNumber: p.partNumber, ETag: `"${p.etag.replace(/"/g, "")}"` })) },
+          }),
+        );
+        return { etag: out.ETag };
+      } catch (err) {
+        if (errorStatus(err) === 404 || errorName(err) === "NoSuchUpload") throw new NoSuchUploadError(key, uploadId);
+        throw err;
+      }
+    },
+
+    async abortMultipartUpload(key, uploadId) {
+      assertSafeKey(key);
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      } catch (err) {
+        if (errorStatus(err) === 404 || errorName(err) === "NoSuchUpload") return;
+        throw err;
+      }
     },
 
     async ensureBucket() {

@@ -24,6 +24,8 @@ declare module "s3rver" {
   class S3rver {
     constructor(options?: S3rverOptions);
     httpServer?: Server;
+    /** Koa middleware stack (s3rver extends Koa); composed when the server starts. */
+    middleware: Array<(ctx: never, next: () => Promise<unknown>) => unknown>;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     reset(): void;

@@ -5,9 +5,11 @@ import { ActionForm, SubmitButton } from "@/components/action-form";
 import { formatPrice } from "@/components/course-card";
 import { Alert, Badge, ButtonLink, Card } from "@/components/ui";
 import { getCourseForEditing } from "@/lib/courses/authoring";
+import { courseCoverForEditing } from "@/lib/uploads";
 import { setPublishedAction, updateCourseAction } from "../../actions";
 import { CourseFields } from "../../_components/course-fields";
 import { Curriculum } from "../../_components/curriculum";
+import { CoverPanel } from "../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../_components/forbidden";
 import { formatDate, plural } from "../../_lib/format";
 import { instructorGate, loadForPage } from "../../_lib/gate";
@@ -30,6 +32,8 @@ export default async function CourseEditorPage({
   const loaded = await loadForPage(path, () => getCourseForEditing(gate.user, courseId));
   if (!loaded.ok) return <NotYourCourse message={loaded.message} />;
   const course = loaded.value;
+  const coverLoaded = await loadForPage(path, () => courseCoverForEditing(gate.user, courseId));
+  if (!coverLoaded.ok) return <NotYourCourse message={coverLoaded.message} />;
   const lessonCount = course.sections.reduce((n, s) => n + s.lessons.length, 0);
   const now = new Date();
 
@@ -104,6 +108,8 @@ export default async function CourseEditorPage({
               </ActionButton>
             </div>
           </Card>
+
+          <CoverPanel course={course} cover={coverLoaded.value} />
 
           <Card className="p-5">
             <h2 className="text-base font-semibold text-slate-900">Course details</h2>

@@ -6,7 +6,9 @@ import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
 import { LessonBody } from "@/components/lesson-body";
 import { Badge, ButtonLink, Card, inputClass } from "@/components/ui";
 import { getCourseForEditing } from "@/lib/courses/authoring";
+import { lessonMediaForEditing } from "@/lib/uploads";
 import { deleteLessonAction, updateLessonAction } from "../../../../actions";
+import { AttachmentsPanel, CaptionsPanel, VideoPanel } from "../../../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../../../_components/forbidden";
 import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "../../../../_lib/format";
 import { instructorGate, loadForPage } from "../../../../_lib/gate";
@@ -31,6 +33,9 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
   const section = course.sections[sectionIndex];
   const lessonIndex = section.lessons.findIndex((l) => l.id === lessonId);
   const lesson = section.lessons[lessonIndex];
+  const mediaLoaded = await loadForPage(path, () => lessonMediaForEditing(gate.user, course.id, lessonId));
+  if (!mediaLoaded.ok) return <NotYourCourse message={mediaLoaded.message} />;
+  const media = mediaLoaded.value;
   const editorHref = `/instructor/courses/${course.id}`;
   const now = new Date();
 
@@ -67,8 +72,8 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
           <ButtonLink href={editorHref} variant="secondary">
             ← Back to the course
           </ButtonLink>
-          <ButtonLink href={`/courses/${course.slug}/lessons/${lesson.id}`} variant="ghost">
-            View as student
+          <ButtonLink href={`/courses/${course.slug}/lessons/${lesson.id}`} variant="ghost" data-testid="preview-as-student">
+            Preview as student
           </ButtonLink>
         </div>
       </div>
@@ -180,6 +185,24 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
           </Card>
         </aside>
       </div>
+
+      <section className="mt-10 space-y-4" aria-labelledby="media-heading">
+        <div>
+          <h2 id="media-heading" className="text-xl font-semibold text-slate-900">
+            Media
+          </h2>
+          <p className="mt-1 text-sm text-slate-600">Files go straight from your browser to storage; large videos can be resumed if the connection drops.</p>
+        </div>
+        <div className="grid gap-8 lg:grid-cols-3">
+          <div className="lg:col-span-2">
+            <VideoPanel courseId={course.id} media={media} />
+          </div>
+          <div className="space-y-6">
+            <CaptionsPanel courseId={course.id} media={media} />
+            <AttachmentsPanel courseId={course.id} media={media} />
+          </div>
+        </div>
+      </section>
     </div>
   );
 }
