@@ -77,7 +77,6 @@ export interface TranscodeResult {
 }
 
 /** Asset.bytes is a 32-bit Int in the schema. */
-const MAX_INT = 2 ** 31 - 1;
 const UPLOAD_CONCURRENCY = 4;
 
 function parsePayload(job: Job): TranscodePayload {
@@ -271,7 +270,7 @@ export async function transcodeJob(ctx: TranscodeContext): Promise<TranscodeResu
             width: top.width,
             height: top.height,
             renditions: renditionJson,
-            bytes: Math.min(total, MAX_INT),
+            bytes: BigInt(total),
             error: null,
           },
         }),

@@ -115,7 +115,7 @@ export async function lessonMedia(viewer: Viewer | null, lessonId: string): Prom
       .map(async (a) => ({
         id: a.id,
         fileName: a.fileName ?? "download",
-        bytes: a.bytes,
+        bytes: a.bytes === null ? null : Number(a.bytes),
         url: await signObject(a.storageKey, env.MEDIA_TTL_DOWNLOAD_SECONDS, { fileName: a.fileName ?? "download" }),
       })),
   );

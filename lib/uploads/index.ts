@@ -43,10 +43,13 @@ export const UPLOAD_URL_SECONDS = 3600;
 const HLS_TYPE = "application/vnd.apple.mpegurl";
 
 /**
- * `Asset.bytes` is a 32-bit Int column (ADR 031 caps it like the worker does); the exact size
- * lives in `Upload.bytes` (64-bit on SQLite; needs BigInt on Postgres for files over 2 GB).
+ * Sizes are BigInt columns (files over 2 GB); the domain works in numbers, exact up to
+ * 2^53 bytes, converting once where rows are read.
  */
-const assetBytes = (n: number) => Math.min(n, 2 ** 31 - 1);
+const assetBytes = (n: number) => BigInt(n);
+type UploadRecord = Omit<Upload, "bytes"> & { bytes: number };
+type UploadRow = UploadRecord & { asset: Asset };
+const withNumberBytes = <T extends { bytes: bigint }>(row: T): Omit<T, "bytes"> & { bytes: number } => ({ ...row, bytes: Number(row.bytes) });
 const IMMUTABLE = "public, max-age=31536000, immutable";
 
 // ---------------------------------------------------------------------------------------------
@@ -97,7 +100,7 @@ function toView(a: AssetWithExtras): AssetView {
     progress: a.kind === "VIDEO" && a.status === "PROCESSING" ? Math.max(0, Math.min(100, job?.progress ?? 0)) : null,
     error: a.error,
     fileName: a.fileName,
-    bytes: a.bytes,
+    bytes: a.bytes === null ? null : Number(a.bytes),
     durationSeconds: a.durationSeconds,
     width: a.width,
     height: a.height,
@@ -275,7 +278,7 @@ export async function startUpload(viewer: Viewer | null, input: unknown): Promis
         expiresAt,
       },
     });
-    return { asset, upload };
+    return { asset, upload: withNumberBytes(upload) };
   });
 
   let transfer: UploadTransfer;
@@ -303,7 +306,7 @@ export async function startUpload(viewer: Viewer | null, input: unknown): Promis
   return { uploadId: upload.id, assetId: asset.id, kind, fileName, bytes, expiresAt: expiresAt.toISOString(), transfer };
 }
 
-function planOf(upload: Upload) {
+function planOf(upload: UploadRecord) {
   if (!upload.multipartId || !upload.partSize) return null;
   return { partSize: upload.partSize, partCount: Math.ceil(upload.bytes / upload.partSize) };
 }
@@ -320,13 +323,13 @@ function requireViewer(viewer: Viewer | null): Viewer {
 async function uploadForManager(viewer: Viewer | null, uploadId: string) {
   requireViewer(viewer);
   parseInput(idSchema, uploadId);
-  const upload = await db.upload.findUnique({ where: { id: uploadId }, include: { asset: true } });
-  if (!upload) throw new NotFoundError("This upload does not exist (it was finished or cancelled).");
-  await requireCourseManager(viewer, upload.asset.courseId);
-  return upload;
+  const row = await db.upload.findUnique({ where: { id: uploadId }, include: { asset: true } });
+  if (!row) throw new NotFoundError("This upload does not exist (it was finished or cancelled).");
+  await requireCourseManager(viewer, row.asset.courseId);
+  return withNumberBytes(row);
 }
 
-function assertOpen(upload: Upload & { asset: Asset }, now = new Date()): void {
+function assertOpen(upload: UploadRow, now = new Date()): void {
   if (upload.asset.status !== "UPLOADING") throw new ConflictError("This upload has already finished.");
   if (upload.expiresAt <= now) throw new ConflictError("This upload has expired: start it again.");
 }
@@ -439,7 +442,7 @@ async function readAll(body: Readable, limit: number): Promise<Buffer> {
 }
 
 /** The upload's result is unusable: nothing stays in storage, the asset says why (422). */
-async function fail(upload: Upload, message: string): Promise<never> {
+async function fail(upload: UploadRecord, message: string): Promise<never> {
   await storage()
     .deleteObject(upload.key)
     .catch((err: unknown) => console.error("upload verification: could not delete", upload.key, err));
@@ -526,7 +529,7 @@ export async function completeUpload(viewer: Viewer | null, uploadId: string, in
   }
 }
 
-async function verifyAndFinish(upload: Upload, asset: Asset): Promise<AssetView> {
+async function verifyAndFinish(upload: UploadRecord, asset: Asset): Promise<AssetView> {
   const s = storage();
   const kind = asset.kind;
   const head = await s.headObject(upload.key);
@@ -620,7 +623,7 @@ async function verifyAndFinish(upload: Upload, asset: Asset): Promise<AssetView>
 // Abort, delete, retry
 
 /** Every object an asset may have left in storage (deleting a missing key is fine). */
-async function removeObjects(asset: Asset & { upload?: Upload | null }): Promise<void> {
+async function removeObjects(asset: Asset & { upload?: Pick<Upload, "key" | "multipartId"> | null }): Promise<void> {
   const s = storage();
   const keys = new Set<string>();
   if (asset.upload) {
@@ -646,7 +649,7 @@ async function removeObjects(asset: Asset & { upload?: Upload | null }): Promise
   await Promise.all([...keys].map((k) => s.deleteObject(k)));
 }
 
-async function removeAsset(asset: Asset & { upload?: Upload | null }): Promise<void> {
+async function removeAsset(asset: Asset & { upload?: Pick<Upload, "key" | "multipartId"> | null }): Promise<void> {
   await removeObjects(asset);
   if (asset.kind === "VIDEO" && asset.lessonId) {
     // Captions stored in that video's folder went with it.

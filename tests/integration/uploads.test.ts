@@ -106,6 +106,19 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+describe("large files", () => {
+  it("records the exact size of a multi-gigabyte video (no 32-bit overflow) and cancels cleanly", async () => {
+    const bytes = 3 * 1024 * MB + 7; // 3 GB + 7 bytes
+    const started = await uploads.startUpload(instructor, { courseId, lessonId: lessons[1]!.id, kind: "VIDEO", fileName: "long.mp4", contentType: "video/mp4", bytes });
+    expect(started.transfer.method).toBe("MULTIPART");
+    const row = await db.upload.findUniqueOrThrow({ where: { id: started.uploadId } });
+    expect(row.bytes).toBe(BigInt(bytes));
+    expect(Number((await db.asset.findUniqueOrThrow({ where: { id: started.assetId } })).bytes)).toBe(bytes);
+    await uploads.abortUpload(instructor, started.uploadId);
+    expect(await db.upload.count({ where: { id: started.uploadId } })).toBe(0);
+  });
+});
+
 describe("refusals before any byte is sent", () => {
   it("refuses an oversized file at start and creates nothing", async () => {
     const before = { uploads: await db.upload.count(), assets: await db.asset.count() };

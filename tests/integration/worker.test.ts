@@ -201,7 +201,7 @@ describe("transcoding worker", () => {
       expect.arrayContaining(["master.m3u8", "360p/index.m3u8", "360p/seg_000.ts", "180p/index.m3u8", "180p/seg_000.ts", "poster.jpg", "thumbnails.jpg", "thumbnails.vtt"]),
     );
     const objects = await storage.listObjects(prefix);
-    expect(asset.bytes).toBe(objects.reduce((a, o) => a + o.size, 0));
+    expect(Number(asset.bytes)).toBe(objects.reduce((a, o) => a + o.size, 0));
 
     const master = await text(`${prefix}master.m3u8`);
     expect(master).toContain("RESOLUTION=640x360");
