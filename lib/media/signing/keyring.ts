@@ -179,7 +179,7 @@ function parseKeyList(name: string, text: string): Array<{ id: string; value: st
  * - `CLOUDFRONT_PRIVATE_KEY` (inline PEM, one-line `\n` form accepted) or
  *   `CLOUDFRONT_PRIVATE_KEY_PATH` (file path): exactly one of them, the active private key.
  * - `CLOUDFRONT_EXTRA_KEYS` (optional): other keys still trusted or about to become active,
- *   `id=/path/key.pem,id2=-----BEGIN PRIVATE KEY-----\n...` (comma separated).
+ *   `id=/path/key.pem,id2=<inline PEM, one line with \n escapes>` (comma separated).
  * Returns the config for `createKeyRing`; throws a message naming the variable at fault.
  */
 export function parseKeyRingEnv(env: Env): KeyRingConfig {

@@ -127,28 +127,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           <Card className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200" data-testid="enrollments-table">
               <caption className="sr-only">Enrolments in {course.title}</caption>
-              <thead className="bg-slate-50">
-                <tr>
-                  <th scope="col" className={th}>
-                    Student
-                  </th>
-                  <th scope="col" className={th}>
-                    Status
-                  </th>
-                  <th scope="col" className={th}>
-                    Source
-                  </th>
-                  <th scope="col" className={th}>
-                    Expires
-                  </th>
-                  <th scope="col" className={th}>
-                    Enrolled
-                  </th>
-                  <th scope="col" className={th}>
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={["Student", "Status", "Source", "Expires", "Enrolled", ""]} />
               <tbody className="divide-y divide-slate-100">
                 {rows.map((e) => (
                   <tr key={e.id} data-testid="enrollment-row" data-email={e.user.email} data-status={e.status} data-state={e.state}>
@@ -287,25 +266,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           <Card className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200" data-testid="access-codes-table">
               <caption className="sr-only">Access codes for {course.title}</caption>
-              <thead className="bg-slate-50">
-                <tr>
-                  <th scope="col" className={th}>
-                    Code
-                  </th>
-                  <th scope="col" className={th}>
-                    Uses
-                  </th>
-                  <th scope="col" className={th}>
-                    Status
-                  </th>
-                  <th scope="col" className={th}>
-                    Expires
-                  </th>
-                  <th scope="col" className={th}>
-                    Created
-                  </th>
-                </tr>
-              </thead>
+              <TableHead columns={["Code", "Uses", "Status", "Expires", "Created"]} />
               <tbody className="divide-y divide-slate-100">
                 {codes.map((c) => {
                   const expired = c.expiresAt !== null && c.expiresAt <= now;
@@ -330,5 +291,20 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
         )}
       </section>
     </div>
+  );
+}
+
+/** A table header row; an empty column name is an actions column (labelled for screen readers). */
+function TableHead({ columns }: { columns: string[] }) {
+  return (
+    <thead className="bg-slate-50">
+      <tr>
+        {columns.map((c, i) => (
+          <th key={i} scope="col" className={th}>
+            {c || <span className="sr-only">Actions</span>}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }
