@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: typecheck, lint, unit + integration (vitest), production build, e2e (Playwright
 # on Debian's Chromium). Installs the system packages the tests need when they are missing.
-set -euo pipefail
+set -euo pipefail  # pipefail: a failing test run fails the script even through tee
 cd "$(dirname "$0")/.."
 
 need_apt=()
@@ -18,6 +18,15 @@ fi
 npx tsx scripts/ensure-env.ts
 echo "[test] typecheck"; npx tsc --noEmit
 echo "[test] lint"; npx eslint . --max-warnings=0
-echo "[test] unit + integration"; npx vitest run
+log_dir=$(mktemp -d)
+echo "[test] unit + integration"; npx vitest run 2>&1 | tee "$log_dir/vitest.log"
 echo "[test] build"; npx next build
-echo "[test] e2e"; npx playwright test
+echo "[test] e2e"; npx playwright test 2>&1 | tee "$log_dir/e2e.log"
+
+# One plain summary line for whoever reads the end of the log.
+strip() { sed -e 's/\x1b\[[0-9;]*m//g' "$1"; }
+unit=$(strip "$log_dir/vitest.log" | grep -E '^ +Tests +[0-9]+ passed' | grep -oE '[0-9]+ passed' | head -1 | grep -oE '[0-9]+' || echo 0)
+e2e=$(strip "$log_dir/e2e.log" | grep -E '^ +[0-9]+ passed' | tail -1 | grep -oE '[0-9]+' | head -1 || echo 0)
+rm -rf "$log_dir"
+echo "unit+integration ${unit}, e2e ${e2e}"
+echo "tests: $((unit + e2e)) passed, 0 failed"
