@@ -16,18 +16,19 @@ import { contentDisposition, contentTypeFor } from "@/lib/media/content-types";
 const DURATION = 6;
 const COLOURS = ["0x3b55e6", "0x0ea5e9", "0xf97316", "0x14b8a6"];
 
-function text(title: string, size: number, y: string) {
+function text(title: string, size: number, y: string, box = false) {
   const font = drawtextFont();
   if (!font) return null;
-  return `drawtext=fontfile=${font}:text='${drawtextEscape(title)}':fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=${y}:box=1:boxcolor=black@0.45:boxborderw=12`;
+  return `drawtext=fontfile=${font}:text='${drawtextEscape(title)}':fontcolor=white:fontsize=${size}:x=(w-text_w)/2:y=${y}:${box ? "box=1:boxcolor=black@0.55:boxborderw=12" : "shadowcolor=black@0.5:shadowx=2:shadowy=2"}`;
 }
 
 async function makeCover(dir: string, title: string, i: number): Promise<string> {
   const out = path.join(dir, `cover-${i}.jpg`);
-  const dt = text(title, 44, "(h-text_h)/2");
+  // DejaVu Sans Bold glyphs are about 0.62 em wide: fit the title in ~1180 px.
+  const dt = text(title, Math.min(84, Math.floor(1180 / (title.length * 0.62))), "(h-text_h)/2");
   await runFfmpeg([
     "-hide_banner", "-nostdin", "-y",
-    "-f", "lavfi", "-i", `gradients=s=1280x720:c0=${COLOURS[i % COLOURS.length]}:c1=0x111827:d=1:speed=0`,
+    "-f", "lavfi", "-i", `gradients=s=1280x720:c0=${COLOURS[i % COLOURS.length]}:c1=0x111827:x0=0:y0=0:x1=1280:y1=720:d=1:speed=0.0001`,
     ...(dt ? ["-vf", dt] : []),
     "-frames:v", "1", "-q:v", "4", out,
   ]).catch(async () => {
@@ -41,7 +42,7 @@ async function makeVideo(dir: string, title: string): Promise<{ outDir: string; 
   const outDir = path.join(dir, "hls");
   fs.mkdirSync(outDir, { recursive: true });
   const renditions = LADDER.filter((r) => r.name === "360p" || r.name === "180p");
-  const dt = text(title, 28, "h-th-40");
+  const dt = text(title, 28, "h-th-40", true);
   await transcodeLadder(
     {
       inputArgs: ["-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=${DURATION}`, "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${DURATION}`],

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { CourseCover } from "@/components/course-cover";
 import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
 import { listTeachingCourses } from "@/lib/courses/authoring";
+import { catalogueCoverUrls } from "@/lib/media/delivery";
 import { NotAnInstructor } from "./_components/forbidden";
 import { plural } from "./_lib/format";
 import { instructorGate } from "./_lib/gate";
@@ -15,6 +16,7 @@ export default async function InstructorHomePage() {
   if (!gate.ok) return <NotAnInstructor email={gate.user.email} />;
   const { user } = gate;
   const courses = await listTeachingCourses(user);
+  const covers = await catalogueCoverUrls(user, courses.map((c) => c.id));
   const isAdmin = user.role === "ADMIN";
 
   return (
@@ -48,7 +50,7 @@ export default async function InstructorHomePage() {
             <li key={course.id}>
               <Card className="flex flex-col overflow-hidden sm:flex-row" data-testid="instructor-course" data-course-slug={course.slug}>
                 <div className="sm:w-56 sm:shrink-0">
-                  <CourseCover title={course.title} seed={course.slug} className="h-full sm:aspect-auto sm:min-h-36" />
+                  <CourseCover title={course.title} seed={course.slug} src={covers.get(course.id)} className="h-full sm:aspect-auto sm:min-h-36" />
                 </div>
                 <div className="flex flex-1 flex-col gap-3 p-5 sm:flex-row sm:items-center sm:justify-between">
                   <div className="min-w-0 space-y-2">
