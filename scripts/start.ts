@@ -128,7 +128,7 @@ async function main() {
   run(tsx[0], [tsx[1], "prisma/seed.ts"]);
 
   startService("edge", tsx[0], [tsx[1], "edge/main.ts"]);
-  if (fs.existsSync(path.join(root, "worker", "main.ts"))) startService("worker", tsx[0], [tsx[1], "worker/main.ts"]);
+  startService("worker", tsx[0], [tsx[1], "worker/main.ts"]);
   startService("app", bin("next"), ["start", "-p", env.PORT, "-H", env.HOST]);
   await waitForPort(Number(env.PORT), "app");
   log(`ready: ${env.NEXTAUTH_URL} (media edge ${env.EDGE_PUBLIC_URL})`);
