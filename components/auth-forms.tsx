@@ -5,12 +5,11 @@ import { signIn } from "next-auth/react";
 import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { passwordProblem, PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
 import { buttonClass, inputClass } from "@/components/ui";
 
-function safeCallback(url: string | null | undefined): string {
-  // Only same-site paths: never redirect to another origin after sign-in.
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/dashboard";
-}
+// Only same-site paths: never redirect to another origin after sign-in.
+const safeCallback = (url: string | null | undefined) => safeCallbackPath(url);
 
 export function SignInForm({ callbackUrl, initialError, github }: { callbackUrl?: string; initialError?: string; github: boolean }) {
   const router = useRouter();

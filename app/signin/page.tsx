@@ -4,6 +4,7 @@ import { SignInForm } from "@/components/auth-forms";
 import { Card } from "@/components/ui";
 import { githubEnabled } from "@/lib/auth/options";
 import { getCurrentUser } from "@/lib/auth/session";
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -15,7 +16,7 @@ const errors: Record<string, string> = {
 
 export default async function SignInPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   const { callbackUrl, error } = await searchParams;
-  if (await getCurrentUser()) redirect(callbackUrl?.startsWith("/") ? callbackUrl : "/dashboard");
+  if (await getCurrentUser()) redirect(safeCallbackPath(callbackUrl));
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-6 text-center text-3xl font-bold tracking-tight">Sign in</h1>
