@@ -6,7 +6,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { passwordProblem, PASSWORD_MIN_LENGTH } from "@/lib/auth/password-rules";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
-import { buttonClass, inputClass } from "@/components/ui";
+import { Alert, buttonClass, Field, inputClass } from "@/components/ui";
 
 // Only same-site paths: never redirect to another origin after sign-in.
 const safeCallback = (url: string | null | undefined) => safeCallbackPath(url);
@@ -37,23 +37,13 @@ export function SignInForm({ callbackUrl, initialError, github }: { callbackUrl?
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      {error ? (
-        <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-inset ring-red-200">
-          {error}
-        </p>
-      ) : null}
-      <div className="space-y-1">
-        <label htmlFor="email" className="block text-sm font-medium text-slate-700">
-          Email
-        </label>
+      {error ? <Alert>{error}</Alert> : null}
+      <Field label="Email" name="email">
         <input id="email" name="email" type="email" autoComplete="email" required className={inputClass} />
-      </div>
-      <div className="space-y-1">
-        <label htmlFor="password" className="block text-sm font-medium text-slate-700">
-          Password
-        </label>
+      </Field>
+      <Field label="Password" name="password">
         <input id="password" name="password" type="password" autoComplete="current-password" required className={inputClass} />
-      </div>
+      </Field>
       <button type="submit" disabled={pending} className={buttonClass("primary", "w-full")}>
         {pending ? "Signing in…" : "Sign in"}
       </button>
@@ -113,41 +103,19 @@ export function SignUpForm({ callbackUrl }: { callbackUrl?: string }) {
     router.refresh();
   }
 
-  const fe = (name: string) =>
-    fieldErrors[name]?.[0] ? (
-      <p className="text-sm text-red-600" data-field-error={name}>
-        {fieldErrors[name][0]}
-      </p>
-    ) : null;
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
-      {error ? (
-        <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-inset ring-red-200">
-          {error}
-        </p>
-      ) : null}
-      <div className="space-y-1">
-        <label htmlFor="name" className="block text-sm font-medium text-slate-700">
-          Name
-        </label>
+      {error ? <Alert>{error}</Alert> : null}
+      <Field label="Name" name="name" error={fieldErrors.name}>
         <input id="name" name="name" autoComplete="name" required className={inputClass} />
-        {fe("name")}
-      </div>
-      <div className="space-y-1">
-        <label htmlFor="email" className="block text-sm font-medium text-slate-700">
-          Email
-        </label>
+      </Field>
+      <Field label="Email" name="email" error={fieldErrors.email}>
         <input id="email" name="email" type="email" autoComplete="email" required className={inputClass} />
-        {fe("email")}
-      </div>
-      <div className="space-y-1">
-        <label htmlFor="password" className="block text-sm font-medium text-slate-700">
-          Password
-        </label>
+      </Field>
+      <Field label="Password" name="password" error={fieldErrors.password} hint={`At least ${PASSWORD_MIN_LENGTH} characters, with a digit or symbol.`}>
         <input id="password" name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} className={inputClass} />
-        {fe("password") ?? <p className="text-xs text-slate-500">At least {PASSWORD_MIN_LENGTH} characters, with a digit or symbol.</p>}
-      </div>
+      </Field>
       <button type="submit" disabled={pending} className={buttonClass("primary", "w-full")}>
         {pending ? "Creating account…" : "Create account"}
       </button>
