@@ -3,7 +3,7 @@
 import { createContext, useActionState, useContext, type ReactNode } from "react";
 import { useFormStatus } from "react-dom";
 import type { ActionResult } from "@/lib/http/action-result";
-import { buttonClass } from "@/components/ui";
+import { buttonClass, hintClass, labelClass } from "@/components/ui";
 
 type FormAction = (state: ActionResult<unknown> | null, form: FormData) => Promise<ActionResult<unknown>>;
 
@@ -86,5 +86,26 @@ export function SubmitButton({
     <button type="submit" disabled={pending} className={buttonClass(variant, className)}>
       {pending ? (pendingText ?? "Saving…") : children}
     </button>
+  );
+}
+
+/**
+ * A labelled form control inside an <ActionForm>: label, the control, an optional hint
+ * (id `<htmlFor>-hint`, for the control's aria-describedby) and the action's error for `name`.
+ */
+export function FormField({ label, htmlFor, name, hint, children }: { label: ReactNode; htmlFor: string; name: string; hint?: ReactNode; children: ReactNode }) {
+  return (
+    <div className="space-y-1">
+      <label htmlFor={htmlFor} className={labelClass}>
+        {label}
+      </label>
+      {children}
+      {hint ? (
+        <p id={`${htmlFor}-hint`} className={hintClass}>
+          {hint}
+        </p>
+      ) : null}
+      <FieldError name={name} />
+    </div>
   );
 }

@@ -1,5 +1,5 @@
-import { FieldError } from "@/components/action-form";
-import { inputClass } from "@/components/ui";
+import { FieldError, FormField } from "@/components/action-form";
+import { hintClass, inputClass, labelClass } from "@/components/ui";
 
 export interface CourseDefaults {
   title: string;
@@ -9,9 +9,6 @@ export interface CourseDefaults {
   isFree: boolean;
   priceCents: number | null;
 }
-
-const labelClass = "block text-sm font-medium text-slate-700";
-const hintClass = "text-xs text-slate-500";
 
 function priceValue(cents: number | null) {
   if (cents == null) return "";
@@ -26,18 +23,15 @@ function priceValue(cents: number | null) {
 export function CourseFields({ course }: { course?: CourseDefaults }) {
   return (
     <>
-      <div className="space-y-1">
-        <label htmlFor="title" className={labelClass}>
-          Title
-        </label>
+      <FormField label="Title" htmlFor="title" name="title">
         <input id="title" name="title" defaultValue={course?.title} autoComplete="off" className={inputClass} placeholder="Introduction to SQL" />
-        <FieldError name="title" />
-      </div>
+      </FormField>
 
-      <div className="space-y-1">
-        <label htmlFor="slug" className={labelClass}>
-          URL slug
-        </label>
+      <FormField label="URL slug" htmlFor="slug" name="slug" hint={
+        <>
+          Lowercase letters, digits and single dashes, e.g. <code>intro-to-sql</code>. It is the course&apos;s web address: changing it breaks old links.
+        </>
+      }>
         <div className="flex rounded-lg shadow-sm">
           <span className="inline-flex items-center rounded-l-lg bg-slate-50 px-3 text-sm text-slate-500 ring-1 ring-inset ring-slate-300">/courses/</span>
           <input
@@ -51,16 +45,9 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
             placeholder="intro-to-sql"
           />
         </div>
-        <p id="slug-hint" className={hintClass}>
-          Lowercase letters, digits and single dashes, e.g. <code>intro-to-sql</code>. It is the course&apos;s web address: changing it breaks old links.
-        </p>
-        <FieldError name="slug" />
-      </div>
+      </FormField>
 
-      <div className="space-y-1">
-        <label htmlFor="summary" className={labelClass}>
-          Summary
-        </label>
+      <FormField label="Summary" htmlFor="summary" name="summary" hint="Shown on course cards in the catalogue (10–300 characters).">
         <textarea
           id="summary"
           name="summary"
@@ -70,16 +57,9 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
           className={inputClass}
           placeholder="One or two sentences shown in the catalogue."
         />
-        <p id="summary-hint" className={hintClass}>
-          Shown on course cards in the catalogue (10–300 characters).
-        </p>
-        <FieldError name="summary" />
-      </div>
+      </FormField>
 
-      <div className="space-y-1">
-        <label htmlFor="description" className={labelClass}>
-          Description
-        </label>
+      <FormField label="Description" htmlFor="description" name="description" hint="Shown on the course page. Plain text; line breaks are kept.">
         <textarea
           id="description"
           name="description"
@@ -89,11 +69,7 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
           className={inputClass}
           placeholder="What students will learn, who the course is for, what they need beforehand…"
         />
-        <p id="description-hint" className={hintClass}>
-          Shown on the course page. Plain text; line breaks are kept.
-        </p>
-        <FieldError name="description" />
-      </div>
+      </FormField>
 
       <div className="space-y-1">
         <div className="flex items-start gap-3">

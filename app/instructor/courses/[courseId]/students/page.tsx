@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/action-button";
-import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
+import { ActionForm, FormField, SubmitButton } from "@/components/action-form";
 import { Alert, Badge, ButtonLink, Card, inputClass } from "@/components/ui";
 import { enrollmentState, requireCourseManager } from "@/lib/access";
 import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
@@ -13,8 +13,6 @@ import { instructorGate, loadForPage } from "../../../_lib/gate";
 export const metadata: Metadata = { title: "Students" };
 export const dynamic = "force-dynamic";
 
-const labelClass = "block text-sm font-medium text-slate-700";
-const hintClass = "text-xs text-slate-500";
 const th = "px-4 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 const td = "px-4 py-3 align-top text-sm";
 
@@ -88,23 +86,12 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           </p>
           <ActionForm action={grantAccessAction.bind(null, course.id)} className="mt-4 space-y-3" testId="grant-form">
             <div className="grid gap-4 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_auto] sm:items-start">
-              <div className="space-y-1">
-                <label htmlFor="grant-email" className={labelClass}>
-                  Student email
-                </label>
+              <FormField label="Student email" htmlFor="grant-email" name="email">
                 <input id="grant-email" name="email" type="email" autoComplete="off" placeholder="student@example.com" className={inputClass} />
-                <FieldError name="email" />
-              </div>
-              <div className="space-y-1">
-                <label htmlFor="grant-expires" className={labelClass}>
-                  Access expires (optional)
-                </label>
+              </FormField>
+              <FormField label="Access expires (optional)" htmlFor="grant-expires" name="expiresAt" hint="Access ends at the start of this day (UTC). Empty: no end.">
                 <input id="grant-expires" name="expiresAt" type="date" aria-describedby="grant-expires-hint" className={inputClass} />
-                <p id="grant-expires-hint" className={hintClass}>
-                  Access ends at the start of this day (UTC). Empty: no end.
-                </p>
-                <FieldError name="expiresAt" />
-              </div>
+              </FormField>
               <div className="sm:pt-6">
                 <SubmitButton pendingText="Granting…" className="w-full sm:w-auto">
                   Grant access
@@ -213,10 +200,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           {/* Keyed by the number of codes: a created code clears the form; an error keeps what was typed. */}
           <ActionForm key={`new-code-${codes.length}`} action={createAccessCodeAction.bind(null, course.id)} className="mt-4 space-y-3" testId="code-form">
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-start">
-              <div className="space-y-1">
-                <label htmlFor="code-code" className={labelClass}>
-                  Code
-                </label>
+              <FormField label="Code" htmlFor="code-code" name="code" hint="Letters, digits and dashes; not case-sensitive.">
                 <input
                   id="code-code"
                   name="code"
@@ -226,28 +210,13 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
                   aria-describedby="code-code-hint"
                   className={`${inputClass} font-mono uppercase`}
                 />
-                <p id="code-code-hint" className={hintClass}>
-                  Letters, digits and dashes; not case-sensitive.
-                </p>
-                <FieldError name="code" />
-              </div>
-              <div className="space-y-1">
-                <label htmlFor="code-max-uses" className={labelClass}>
-                  Max uses
-                </label>
+              </FormField>
+              <FormField label="Max uses" htmlFor="code-max-uses" name="maxUses">
                 <input id="code-max-uses" name="maxUses" type="number" min={1} defaultValue={10} className={inputClass} />
-                <FieldError name="maxUses" />
-              </div>
-              <div className="space-y-1">
-                <label htmlFor="code-expires" className={labelClass}>
-                  Code expires (optional)
-                </label>
+              </FormField>
+              <FormField label="Code expires (optional)" htmlFor="code-expires" name="expiresAt" hint="Start of this day (UTC).">
                 <input id="code-expires" name="expiresAt" type="date" aria-describedby="code-expires-hint" className={inputClass} />
-                <p id="code-expires-hint" className={hintClass}>
-                  Start of this day (UTC).
-                </p>
-                <FieldError name="expiresAt" />
-              </div>
+              </FormField>
               <div className="lg:pt-6">
                 <SubmitButton pendingText="Creating…" className="w-full lg:w-auto">
                   Create code

@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/action-button";
-import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
+import { ActionForm, FieldError, FormField, SubmitButton } from "@/components/action-form";
 import { LessonBody } from "@/components/lesson-body";
-import { Badge, ButtonLink, Card, inputClass } from "@/components/ui";
+import { Badge, ButtonLink, Card, hintClass, inputClass, labelClass } from "@/components/ui";
 import { getCourseForEditing } from "@/lib/courses/authoring";
 import { lessonMediaForEditing } from "@/lib/uploads";
 import { deleteLessonAction, updateLessonAction } from "../../../../actions";
@@ -15,9 +15,6 @@ import { instructorGate, loadForPage } from "../../../../_lib/gate";
 
 export const metadata: Metadata = { title: "Edit lesson" };
 export const dynamic = "force-dynamic";
-
-const labelClass = "block text-sm font-medium text-slate-700";
-const hintClass = "text-xs text-slate-500";
 
 export default async function EditLessonPage({ params }: { params: Promise<{ courseId: string; lessonId: string }> }) {
   const { courseId, lessonId } = await params;
@@ -81,18 +78,16 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
       <div className="grid gap-8 lg:grid-cols-3">
         <Card className="p-6 lg:col-span-2">
           <ActionForm action={updateLessonAction.bind(null, course.id, lesson.id)} className="space-y-6" testId="lesson-form">
-            <div className="space-y-1">
-              <label htmlFor="title" className={labelClass}>
-                Title
-              </label>
+            <FormField label="Title" htmlFor="title" name="title">
               <input id="title" name="title" defaultValue={lesson.title} autoComplete="off" className={inputClass} />
-              <FieldError name="title" />
-            </div>
+            </FormField>
 
-            <div className="space-y-1">
-              <label htmlFor="body" className={labelClass}>
-                Body
-              </label>
+            <FormField label="Body" htmlFor="body" name="body" hint={
+              <>
+                Plain text with light formatting: a blank line starts a new paragraph, <code>## </code> starts a heading, lines starting with{" "}
+                <code>- </code> make a list, and <code>`backticks`</code> mark code.
+              </>
+            }>
               <textarea
                 id="body"
                 name="body"
@@ -102,12 +97,7 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
                 className={`${inputClass} font-mono text-sm leading-6`}
                 placeholder={"## What you will learn\n\nWrite the lesson notes here.\n\n- one point\n- another point"}
               />
-              <p id="body-hint" className={hintClass}>
-                Plain text with light formatting: a blank line starts a new paragraph, <code>## </code> starts a heading, lines starting with{" "}
-                <code>- </code> make a list, and <code>`backticks`</code> mark code.
-              </p>
-              <FieldError name="body" />
-            </div>
+            </FormField>
 
             <div className="space-y-1">
               <div className="flex items-start gap-3">
@@ -131,10 +121,12 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
               <FieldError name="isFreePreview" />
             </div>
 
-            <div className="space-y-1">
-              <label htmlFor="availableFrom" className={labelClass}>
-                Available from (optional)
-              </label>
+            <FormField label="Available from (optional)" htmlFor="availableFrom" name="availableFrom" hint={
+              <>
+                Drip release: students (previews included) can open the lesson from this moment, in the server&apos;s time zone ({serverTimeZone()}). Leave
+                empty to open it with the course.
+              </>
+            }>
               <input
                 id="availableFrom"
                 name="availableFrom"
@@ -143,12 +135,7 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
                 aria-describedby="availableFrom-hint"
                 className={`${inputClass} max-w-xs`}
               />
-              <p id="availableFrom-hint" className={hintClass}>
-                Drip release: students (previews included) can open the lesson from this moment, in the server&apos;s time zone ({serverTimeZone()}). Leave
-                empty to open it with the course.
-              </p>
-              <FieldError name="availableFrom" />
-            </div>
+            </FormField>
 
             <div className="flex flex-col-reverse gap-3 border-t border-slate-200 pt-6 sm:flex-row sm:justify-end">
               <ButtonLink href={editorHref} variant="ghost">
