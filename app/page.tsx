@@ -2,13 +2,13 @@ import { CourseCard } from "@/components/course-card";
 import { ButtonLink } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { listPublishedCourses } from "@/lib/courses/queries";
-import { catalogueCoverUrls } from "@/lib/media/delivery";
+import { coverUrls } from "@/lib/media/delivery";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
   const courses = (await listPublishedCourses()).slice(0, 3);
-  const covers = await catalogueCoverUrls(await getCurrentUser(), courses.map((c) => c.id));
+  const covers = await coverUrls(await getCurrentUser(), courses);
   return (
     <div className="space-y-12">
       <section className="rounded-3xl bg-gradient-to-br from-brand-600 to-indigo-700 px-8 py-14 text-white shadow-lg">

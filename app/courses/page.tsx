@@ -3,7 +3,7 @@ import { CourseCard } from "@/components/course-card";
 import { PageHeader, inputClass } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { listPublishedCourses } from "@/lib/courses/queries";
-import { catalogueCoverUrls } from "@/lib/media/delivery";
+import { coverUrls } from "@/lib/media/delivery";
 
 export const metadata: Metadata = { title: "Courses" };
 export const dynamic = "force-dynamic";
@@ -12,7 +12,7 @@ export default async function CataloguePage({ searchParams }: { searchParams: Pr
   const { q } = await searchParams;
   const query = typeof q === "string" ? q.slice(0, 100) : undefined;
   const courses = await listPublishedCourses(query);
-  const covers = await catalogueCoverUrls(await getCurrentUser(), courses.map((c) => c.id));
+  const covers = await coverUrls(await getCurrentUser(), courses);
   return (
     <div>
       <PageHeader

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { CourseCover } from "@/components/course-cover";
 import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
 import { listTeachingCourses } from "@/lib/courses/authoring";
-import { catalogueCoverUrls } from "@/lib/media/delivery";
+import { coverUrls } from "@/lib/media/delivery";
 import { NotAnInstructor } from "./_components/forbidden";
 import { plural } from "./_lib/format";
 import { instructorGate } from "./_lib/gate";
@@ -16,7 +16,7 @@ export default async function InstructorHomePage() {
   if (!gate.ok) return <NotAnInstructor email={gate.user.email} />;
   const { user } = gate;
   const courses = await listTeachingCourses(user);
-  const covers = await catalogueCoverUrls(user, courses.map((c) => c.id));
+  const covers = await coverUrls(user, courses);
   const isAdmin = user.role === "ADMIN";
 
   return (

@@ -109,7 +109,7 @@ export async function publishCourse(viewer: Viewer | null, courseId: string, pub
 }
 
 export async function listTeachingCourses(viewer: Viewer) {
-  return db.course.findMany({
+  const rows = await db.course.findMany({
     where: viewer.role === "ADMIN" ? {} : { instructors: { some: { userId: viewer.id } } },
     orderBy: { updatedAt: "desc" },
     select: {
@@ -118,9 +118,12 @@ export async function listTeachingCourses(viewer: Viewer) {
       title: true,
       published: true,
       isFree: true,
+      cover: { select: { storageKey: true, status: true } },
+      instructors: { select: { userId: true } },
       _count: { select: { enrollments: true, sections: true } },
     },
   });
+  return rows.map(({ instructors, ...c }) => ({ ...c, instructorIds: instructors.map((i) => i.userId) }));
 }
 
 export async function getCourseForEditing(viewer: Viewer | null, courseId: string) {

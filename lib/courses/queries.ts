@@ -18,7 +18,9 @@ export async function listPublishedCourses(search?: string) {
       summary: true,
       isFree: true,
       priceCents: true,
-      instructors: { select: { user: { select: { name: true } } } },
+      published: true,
+      cover: { select: { storageKey: true, status: true } },
+      instructors: { select: { userId: true, user: { select: { name: true } } } },
       sections: { select: { _count: { select: { lessons: true } } } },
     },
   });
@@ -29,6 +31,9 @@ export async function listPublishedCourses(search?: string) {
     summary: c.summary,
     isFree: c.isFree,
     priceCents: c.priceCents,
+    published: c.published,
+    cover: c.cover,
+    instructorIds: c.instructors.map((i) => i.userId),
     instructorNames: c.instructors.map((i) => i.user.name),
     lessonCount: c.sections.reduce((n, s) => n + s._count.lessons, 0),
   }));
@@ -50,6 +55,7 @@ export async function getCoursePage(viewer: Viewer | null, slug: string) {
       published: true,
       isFree: true,
       priceCents: true,
+      cover: { select: { storageKey: true, status: true } },
       instructors: { select: { user: { select: { id: true, name: true } } } },
       sections: {
         orderBy: { position: "asc" },

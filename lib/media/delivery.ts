@@ -71,16 +71,14 @@ export async function coverImageUrl(
   return signObject(cover.storageKey, env.MEDIA_TTL_IMAGE_SECONDS);
 }
 
-/** Cover URLs for a list of published catalogue courses (one query). */
-export async function catalogueCoverUrls(viewer: Viewer | null, courseIds: string[]): Promise<Map<string, string>> {
-  const rows = await db.course.findMany({
-    where: { id: { in: courseIds } },
-    select: { id: true, published: true, isFree: true, instructors: { select: { userId: true } }, cover: { select: { storageKey: true, status: true } } },
-  });
+export type CourseWithCover = CourseFacts & { cover: { storageKey: string; status: string } | null };
+
+/** Cover URLs for courses already loaded with their access facts and cover (no extra query). */
+export async function coverUrls(viewer: Viewer | null, courses: CourseWithCover[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for (const r of rows) {
-    const url = await coverImageUrl(viewer, { id: r.id, published: r.published, isFree: r.isFree, instructorIds: r.instructors.map((i) => i.userId) }, r.cover);
-    if (url) out.set(r.id, url);
+  for (const c of courses) {
+    const url = await coverImageUrl(viewer, c, c.cover);
+    if (url) out.set(c.id, url);
   }
   return out;
 }

@@ -43,14 +43,22 @@ afterAll(async () => {
 
 describe("cloudfront delivery", () => {
   it("signs cover URLs that the edge verifier accepts, for anyone who may see the course", async () => {
-    const urls = await delivery.catalogueCoverUrls(null, [courseId]);
+    const facts = async () => {
+      const c = await db.course.findUniqueOrThrow({
+        where: { id: courseId },
+        select: { id: true, published: true, isFree: true, instructors: { select: { userId: true } }, cover: { select: { storageKey: true, status: true } } },
+      });
+      return [{ ...c, instructorIds: c.instructors.map((i) => i.userId) }];
+    };
+    const urls = await delivery.coverUrls(null, await facts());
     const url = urls.get(courseId)!;
     expect(url).toMatch(/^http:\/\/localhost:4999\/courses\/.+\/cover\/.+\.jpg\?Expires=\d+&Key-Pair-Id=KTESTKEY&Signature=/);
     const d = verifyRequest({ url, cookies: {}, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys });
     expect(d.ok).toBe(true);
     // A draft's cover is not signed for outsiders.
     await db.course.update({ where: { id: courseId }, data: { published: false } });
-    expect((await delivery.catalogueCoverUrls(null, [courseId])).size).toBe(0);
+    expect((await delivery.coverUrls(null, await facts())).size).toBe(0);
+    expect((await delivery.coverUrls({ id: s.users.instructor, role: "INSTRUCTOR" }, await facts())).size).toBe(1);
     await db.course.update({ where: { id: courseId }, data: { published: true } });
   });
 

@@ -9,7 +9,7 @@ import { Alert, Badge, ButtonLink, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getCoursePage } from "@/lib/courses/queries";
 import { NotFoundError } from "@/lib/errors";
-import { catalogueCoverUrls } from "@/lib/media/delivery";
+import { coverImageUrl } from "@/lib/media/delivery";
 import { enrollAction } from "../actions";
 
 export const dynamic = "force-dynamic";
@@ -43,7 +43,7 @@ export default async function CoursePage({
   const { course, access, decisions, completed, lessonCount } = page;
   const firstOpen = course.sections.flatMap((s) => s.lessons).find((l) => decisions.get(l.id)?.allowed);
   const hasAccess = access.decision.allowed;
-  const coverUrl = (await catalogueCoverUrls(user, [course.id])).get(course.id);
+  const coverUrl = await coverImageUrl(user, access.course, course.cover);
   const reason = access.decision.allowed ? null : access.decision.reason;
 
   let cta;
