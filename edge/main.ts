@@ -11,6 +11,7 @@
  *   S3_ENDPOINT (http://127.0.0.1:4569; empty string = AWS S3), S3_BUCKET (media), S3_REGION (us-east-1),
  *   S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (S3RVER / S3RVER).
  */
+import "server-only";
 import { parseTrustedKeysEnv } from "../lib/media/signing/keyring";
 import { createStorage } from "../lib/media/storage/s3";
 import { loadLocalEnv } from "../scripts/local-env";
