@@ -7,9 +7,9 @@
  */
 import crypto from "node:crypto";
 import { getSignedUrl } from "@aws-sdk/cloudfront-signer";
-import { SignatureCache, verifyRequest } from "@/lib/media/cloudfront/verify";
-import { createKeyRing } from "@/lib/media/signing/keyring";
-import { createCloudFrontSigner } from "@/lib/media/signing/signer";
+import { SignatureCache, verifyRequest } from "@/lib/cloudfront/verify";
+import { createKeyRing } from "@/lib/cloudfront/keyring";
+import { createCloudFrontSigner } from "@/lib/cloudfront/signer";
 
 function opsPerSecond(fn: (i: number) => void, ms = 1500): number {
   for (let i = 0; i < 200; i++) fn(i); // warm-up

@@ -7,13 +7,13 @@
  *   EDGE_PORT (4000), EDGE_HOST (127.0.0.1), EDGE_PUBLIC_URL (http://localhost:4000),
  *   EDGE_CORS_ORIGINS (http://localhost:3000, comma-separated), EDGE_PUBLIC_PREFIXES (public/, comma-separated),
  *   EDGE_MISSING_OBJECT_STATUS (403 | 404, default 403, ADR 020),
- *   EDGE_TRUSTED_KEYS (id=/path/to/public.pem or inline PEM, comma-separated; see lib/media/signing/keyring.ts),
+ *   EDGE_TRUSTED_KEYS (id=/path/to/public.pem or inline PEM, comma-separated; see lib/cloudfront/keyring.ts),
  *   S3_ENDPOINT (http://127.0.0.1:4569; empty string = AWS S3), S3_BUCKET (media), S3_REGION (us-east-1),
  *   S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (S3RVER / S3RVER).
  */
 import "server-only";
-import { parseTrustedKeysEnv } from "../lib/media/signing/keyring";
-import { createStorage } from "../lib/media/storage/s3";
+import { parseTrustedKeysEnv } from "../lib/cloudfront/keyring";
+import { createStorage } from "../lib/storage/s3";
 import { loadLocalEnv } from "../scripts/local-env";
 import { createEdgeServer } from "./server";
 

@@ -1,7 +1,7 @@
 /**
  * Local CloudFront-compatible edge: verifies signed URLs / signed cookies exactly as a
  * distribution with a trusted key group does (verification itself lives in the pure module
- * lib/media/cloudfront/verify.ts), then streams the object from S3-compatible storage.
+ * lib/cloudfront/verify.ts), then streams the object from S3-compatible storage.
  *
  * In production CloudFront plays this role; see edge/README.md and docs/decisions/020-028.
  */
@@ -9,10 +9,10 @@ import http from "node:http";
 import type { KeyObject } from "node:crypto";
 import { pipeline } from "node:stream/promises";
 
-import { errorXml, SignatureCache, verifyRequest } from "../lib/media/cloudfront/verify";
-import { MAX_URL_BYTES } from "../lib/media/cloudfront/wire";
-import { assertSafePrefix, InvalidObjectKeyError, urlPathToObjectKey } from "../lib/media/storage/keys";
-import type { GetObjectResult, ObjectMetadata, Storage } from "../lib/media/storage/s3";
+import { errorXml, SignatureCache, verifyRequest } from "../lib/cloudfront/verify";
+import { MAX_URL_BYTES } from "../lib/cloudfront/wire";
+import { assertSafePrefix, InvalidObjectKeyError, urlPathToObjectKey } from "../lib/storage/keys";
+import type { GetObjectResult, ObjectMetadata, Storage } from "../lib/storage/s3";
 
 /** CloudFront quota: maximum URL length (absolute URL as issued, in bytes). */
 export { MAX_URL_BYTES };

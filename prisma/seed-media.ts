@@ -7,11 +7,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
-import { drawtextFont, runFfmpeg, transcodeLadder } from "@/lib/media/ffmpeg";
-import { drawtextEscape, LADDER } from "@/lib/media/ffmpeg-args";
-import type { Storage } from "@/lib/media/storage/s3";
-import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey } from "@/lib/media/storage/keys";
-import { contentDisposition, contentTypeFor } from "@/lib/media/content-types";
+import { drawtextFont, runFfmpeg, transcodeLadder } from "@/worker/ffmpeg";
+import { drawtextEscape, LADDER } from "@/worker/ffmpeg-args";
+import type { Storage } from "@/lib/storage/s3";
+import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey } from "@/lib/storage/keys";
+import { contentDisposition, contentTypeFor } from "@/lib/storage/content-types";
 
 const DURATION = 6;
 const COLOURS = ["0x3b55e6", "0x0ea5e9", "0xf97316", "0x14b8a6"];

@@ -9,7 +9,7 @@
  */
 import path from "node:path";
 
-import { startEmbeddedStorage } from "../lib/media/storage/embedded";
+import { startEmbeddedStorage } from "../lib/storage/embedded";
 import { loadLocalEnv } from "./local-env";
 
 function parsePort(value: string | undefined, fallback: number): number {

@@ -5,7 +5,7 @@ import os from "node:os";
 
 import type { Job, PrismaClient } from "../lib/generated/prisma/client";
 import { claimNextJob, failJob, releaseJob } from "../lib/jobs/queue";
-import type { Storage } from "../lib/media/storage/s3";
+import type { Storage } from "../lib/storage/s3";
 import { JobLease, LeaseLostError } from "./lease";
 import { describeFailure, PermanentJobError, ShutdownError, transcodeJob, type TranscodeResult } from "./transcode";
 

@@ -19,7 +19,7 @@
  * queue (its attempt not counted), one already uploading/committing finishes. A second
  * signal exits at once (the lease then expires and another worker takes the job over).
  */
-import { createStorage } from "../lib/media/storage/s3";
+import { createStorage } from "../lib/storage/s3";
 import { loadLocalEnv } from "../scripts/local-env";
 import { newWorkerId, runWorker } from "./loop";
 

@@ -2,11 +2,11 @@
  * Pure decisions of the transcoding pipeline (no I/O): which renditions, which frame rate,
  * the poster and thumbnail-strip commands, the thumbnails WebVTT, progress weights.
  * Unit-tested in tests/unit/transcode-plan.test.ts; the HLS ladder commands and the master
- * playlist come from lib/media/ffmpeg-args.ts.
+ * playlist come from worker/ffmpeg-args.ts.
  */
-import { evenWidth, ladderFor, type Rendition } from "../lib/media/ffmpeg-args";
+import { evenWidth, ladderFor, type Rendition } from "./ffmpeg-args";
 
-/** HLS segment length (seconds); the GOP is aligned to it (lib/media/ffmpeg-args.ts). */
+/** HLS segment length (seconds); the GOP is aligned to it (worker/ffmpeg-args.ts). */
 export const SEGMENT_SECONDS = 6;
 
 export interface SourceSize {

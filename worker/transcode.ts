@@ -9,11 +9,11 @@ import { pipeline } from "node:stream/promises";
 
 import type { Job, PrismaClient } from "../lib/generated/prisma/client";
 import { completeJobOperation, type TranscodePayload } from "../lib/jobs/queue";
-import { contentTypeFor } from "../lib/media/content-types";
-import { FfmpegError, runFfmpeg, transcodeLadder } from "../lib/media/ffmpeg";
-import { ProbeError, probeMedia } from "../lib/media/probe";
-import type { Storage } from "../lib/media/storage/s3";
-import { lessonVideoMasterKey, lessonVideoObjectKey, lessonVideoPrefix } from "../lib/media/storage/keys";
+import { contentTypeFor } from "../lib/storage/content-types";
+import { FfmpegError, runFfmpeg, transcodeLadder } from "./ffmpeg";
+import { ProbeError, probeMedia } from "./probe";
+import type { Storage } from "../lib/storage/s3";
+import { lessonVideoMasterKey, lessonVideoObjectKey, lessonVideoPrefix } from "../lib/storage/keys";
 import { LeaseLostError, type JobLease } from "./lease";
 import {
   bytesProgress,

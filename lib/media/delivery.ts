@@ -4,11 +4,11 @@ import { env } from "@/lib/env";
 import { canViewCourse, requireLessonAccess, type CourseFacts, type Viewer } from "@/lib/access";
 import { NotFoundError } from "@/lib/errors";
 import type { LessonMedia } from "@/lib/media/delivery-types";
-import { contentDisposition } from "@/lib/media/content-types";
+import { contentDisposition } from "@/lib/storage/content-types";
 import { rewritePlaylist } from "@/lib/media/hls";
 import { signer, storage } from "@/lib/media/services";
-import { encodeUrlPath } from "@/lib/media/cloudfront/encode";
-import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/media/storage/keys";
+import { encodeUrlPath } from "@/lib/cloudfront/encode";
+import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storage/keys";
 
 /**
  * The only way a page or route gets a media URL or cookie: each function asks lib/access

@@ -1,8 +1,8 @@
 import "server-only";
 import { env } from "@/lib/env";
-import { createKeyRing, parseKeyRingEnv } from "@/lib/media/signing/keyring";
-import { createCloudFrontSigner, type CloudFrontSigner } from "@/lib/media/signing/signer";
-import { createStorage, type Storage } from "@/lib/media/storage/s3";
+import { createKeyRing, parseKeyRingEnv } from "@/lib/cloudfront/keyring";
+import { createCloudFrontSigner, type CloudFrontSigner } from "@/lib/cloudfront/signer";
+import { createStorage, type Storage } from "@/lib/storage/s3";
 
 /**
  * Process-wide media services, built once: the storage client and the CloudFront signer

@@ -7,7 +7,7 @@ import type { Asset, AssetStatus, Job, Upload } from "@/lib/generated/prisma/cli
 import { parseInput } from "@/lib/http/handler";
 import { enqueueJob } from "@/lib/jobs/enqueue";
 import { JobNotRetryableError, retryJob } from "@/lib/jobs/queue";
-import { contentDisposition } from "@/lib/media/content-types";
+import { contentDisposition } from "@/lib/storage/content-types";
 import { coverImageUrl } from "@/lib/media/delivery";
 import { storage } from "@/lib/media/services";
 import {
@@ -17,8 +17,8 @@ import {
   lessonVideoMasterKey,
   lessonVideoPrefix,
   sourceUploadKey,
-} from "@/lib/media/storage/keys";
-import { NoSuchUploadError } from "@/lib/media/storage/s3";
+} from "@/lib/storage/keys";
+import { NoSuchUploadError } from "@/lib/storage/s3";
 import { CaptionFormatError, toWebVtt } from "./captions";
 import { COVER_SIZES, ImageProcessingError, renderCoverVariants } from "./images";
 import { KIND_RULES, baseType, checkFile, formatBytes, languageLabel, partLength, partPlan, type UploadKind } from "./rules";

@@ -7,8 +7,8 @@ const { db } = await import("@/lib/db");
 const { seed } = await import("@/prisma/seed");
 const delivery = await import("@/lib/media/delivery");
 const { storage } = await import("@/lib/media/services");
-const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/media/storage/keys");
-const { verifyRequest } = await import("@/lib/media/cloudfront/verify");
+const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/storage/keys");
+const { verifyRequest } = await import("@/lib/cloudfront/verify");
 const { ForbiddenError, UnauthenticatedError } = await import("@/lib/errors");
 
 type Seeded = Awaited<ReturnType<typeof seed>> & { courses: Record<string, { id: string; lessons: { id: string }[] }>; users: Record<string, string> };

@@ -6,9 +6,9 @@ const { db } = await import("@/lib/db");
 const { seed } = await import("@/prisma/seed");
 const delivery = await import("@/lib/media/delivery");
 const { storage } = await import("@/lib/media/services");
-const { lessonVideoObjectKey, lessonVideoMasterKey, lessonAttachmentKey } = await import("@/lib/media/storage/keys");
+const { lessonVideoObjectKey, lessonVideoMasterKey, lessonAttachmentKey } = await import("@/lib/storage/keys");
 const { ForbiddenError } = await import("@/lib/errors");
-const { contentDisposition } = await import("@/lib/media/content-types");
+const { contentDisposition } = await import("@/lib/storage/content-types");
 
 type Seeded = { courses: Record<string, { id: string; lessons: { id: string }[] }>; users: Record<string, string> };
 let s: Seeded;

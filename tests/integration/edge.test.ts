@@ -9,12 +9,12 @@ import type { Readable } from "node:stream";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { cfBase64Encode } from "@/lib/media/cloudfront/base64";
+import { cfBase64Encode } from "@/lib/cloudfront/base64";
 import { createEdgeServer, MAX_HEADER_BYTES, MAX_URL_BYTES } from "@/edge/server";
-import { createKeyRing } from "@/lib/media/signing/keyring";
-import { createCloudFrontSigner, type CloudFrontSigner } from "@/lib/media/signing/signer";
-import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/media/storage/embedded";
-import { createStorage, type GetOptions, type Storage } from "@/lib/media/storage/s3";
+import { createKeyRing } from "@/lib/cloudfront/keyring";
+import { createCloudFrontSigner, type CloudFrontSigner } from "@/lib/cloudfront/signer";
+import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
+import { createStorage, type GetOptions, type Storage } from "@/lib/storage/s3";
 
 const BASE = "http://localhost:4000"; // the URL signatures are issued for (not where the edge listens)
 const APP_ORIGIN = "http://localhost:3000";

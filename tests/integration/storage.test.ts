@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/media/storage/embedded";
+import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
 import {
   assertSafeKey,
   courseCoverKey,
@@ -20,8 +20,8 @@ import {
   objectKeyToUrlPath,
   sourceUploadKey,
   urlPathToObjectKey,
-} from "@/lib/media/storage/keys";
-import { createStorage, ObjectNotFoundError, RangeNotSatisfiableError, type Storage } from "@/lib/media/storage/s3";
+} from "@/lib/storage/keys";
+import { createStorage, ObjectNotFoundError, RangeNotSatisfiableError, type Storage } from "@/lib/storage/s3";
 
 const BUCKET = "media";
 const APP_ORIGIN = "http://localhost:3000";

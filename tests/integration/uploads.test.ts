@@ -6,7 +6,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import type { EmbeddedStorage } from "@/lib/media/storage/embedded";
+import type { EmbeddedStorage } from "@/lib/storage/embedded";
 
 /**
  * Uploads against embedded storage (s3rver on a random port, temp dir) and the per-file test
@@ -25,7 +25,7 @@ let uploads: Uploads;
 let db: typeof import("@/lib/db").db;
 let store: ReturnType<typeof import("@/lib/media/services").storage>;
 let errors: typeof import("@/lib/errors");
-let keys: typeof import("@/lib/media/storage/keys");
+let keys: typeof import("@/lib/storage/keys");
 let publishCourse: typeof import("@/lib/courses/authoring").publishCourse;
 
 type Viewer = { id: string; role: "STUDENT" | "INSTRUCTOR" | "ADMIN" };
@@ -66,7 +66,7 @@ async function putUpload(input: Record<string, unknown>, body: Buffer) {
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "uploads-test-"));
-  const { startEmbeddedStorage } = await import("@/lib/media/storage/embedded");
+  const { startEmbeddedStorage } = await import("@/lib/storage/embedded");
   embedded = await startEmbeddedStorage({ directory: dir, port: 0, bucket: "media", corsOrigins: [APP_ORIGIN] });
   Object.assign(process.env, {
     S3_ENDPOINT: embedded.endpoint,
@@ -83,7 +83,7 @@ beforeAll(async () => {
   db = (await import("@/lib/db")).db;
   store = (await import("@/lib/media/services")).storage();
   errors = await import("@/lib/errors");
-  keys = await import("@/lib/media/storage/keys");
+  keys = await import("@/lib/storage/keys");
   publishCourse = (await import("@/lib/courses/authoring")).publishCourse;
   const { seed } = await import("@/prisma/seed");
 

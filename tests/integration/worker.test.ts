@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, db, type PrismaClient } from "@/lib/db";
 import type { Job } from "@/lib/generated/prisma/client";
 import { claimNextJob, completeJob, enqueueJob, failJob, heartbeat, releaseJob, retryJob } from "@/lib/jobs/queue";
-import { runFfmpeg } from "@/lib/media/ffmpeg";
-import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/media/storage/embedded";
-import { lessonCaptionKey, lessonVideoMasterKey, lessonVideoPrefix, sourceUploadKey } from "@/lib/media/storage/keys";
-import { createStorage, type Storage } from "@/lib/media/storage/s3";
+import { runFfmpeg } from "@/worker/ffmpeg";
+import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
+import { lessonCaptionKey, lessonVideoMasterKey, lessonVideoPrefix, sourceUploadKey } from "@/lib/storage/keys";
+import { createStorage, type Storage } from "@/lib/storage/s3";
 import { runWorker, type RunWorkerOptions } from "@/worker/main";
 
 const BUCKET = "media";

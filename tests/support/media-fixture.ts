@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/media/storage/embedded";
+import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
 
 /**
  * Starts embedded storage and points the media environment at it (before lib/env is

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assertSignableUrl, encodeUrlPath } from "@/lib/media/cloudfront/encode";
+import { assertSignableUrl, encodeUrlPath } from "@/lib/cloudfront/encode";
 
 describe("encodeUrlPath", () => {
   it("encodes spaces as %20 and ' as %27", () => {

@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { verifyRequest } from "@/lib/media/cloudfront/verify";
+import { verifyRequest } from "@/lib/cloudfront/verify";
 import {
   createKeyRing,
   loadPem,
@@ -11,8 +11,8 @@ import {
   parseKeyRingEnv,
   parseTrustedKeysEnv,
   publicKeyFromPem,
-} from "@/lib/media/signing/keyring";
-import { createCloudFrontSigner } from "@/lib/media/signing/signer";
+} from "@/lib/cloudfront/keyring";
+import { createCloudFrontSigner } from "@/lib/cloudfront/signer";
 
 // Keys are generated per run; PEM files live only in a temporary directory.
 const pkcs8 = (k: crypto.KeyObject) => k.export({ type: "pkcs8", format: "pem" }).toString();

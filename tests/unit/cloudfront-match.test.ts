@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { globMatch, ipInCidr, matchResource, parseIpv4Cidr } from "@/lib/media/cloudfront/match";
+import { globMatch, ipInCidr, matchResource, parseIpv4Cidr } from "@/lib/cloudfront/match";
 
 const base = "https://d111111abcdef8.cloudfront.net";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cfBase64Decode, cfBase64Encode } from "@/lib/media/cloudfront/base64";
-import { cannedPolicy, customPolicy, normaliseCidr, parsePolicy, MAX_EPOCH } from "@/lib/media/cloudfront/policy";
+import { cfBase64Decode, cfBase64Encode } from "@/lib/cloudfront/base64";
+import { cannedPolicy, customPolicy, normaliseCidr, parsePolicy, MAX_EPOCH } from "@/lib/cloudfront/policy";
 
 describe("CloudFront base64", () => {
   it("maps + = / to - _ ~ and keeps the padding", () => {

@@ -1,12 +1,12 @@
 import crypto, { generateKeyPairSync } from "node:crypto";
 import { getSignedCookies, getSignedUrl } from "@aws-sdk/cloudfront-signer";
 import { describe, expect, it } from "vitest";
-import { cfBase64Decode, cfBase64Encode } from "@/lib/media/cloudfront/base64";
-import { encodeUrlPath } from "@/lib/media/cloudfront/encode";
-import { cannedPolicy, customPolicy } from "@/lib/media/cloudfront/policy";
-import { SignatureCache, verifyRequest, type EdgeRequest } from "@/lib/media/cloudfront/verify";
-import { createKeyRing, type KeyRing } from "@/lib/media/signing/keyring";
-import { createCloudFrontSigner, type HashAlgorithm } from "@/lib/media/signing/signer";
+import { cfBase64Decode, cfBase64Encode } from "@/lib/cloudfront/base64";
+import { encodeUrlPath } from "@/lib/cloudfront/encode";
+import { cannedPolicy, customPolicy } from "@/lib/cloudfront/policy";
+import { SignatureCache, verifyRequest, type EdgeRequest } from "@/lib/cloudfront/verify";
+import { createKeyRing, type KeyRing } from "@/lib/cloudfront/keyring";
+import { createCloudFrontSigner, type HashAlgorithm } from "@/lib/cloudfront/signer";
 
 // Test keys are generated here, never stored in the repository.
 const rsaPem = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();

@@ -1,7 +1,7 @@
 import crypto, { generateKeyPairSync, type KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { cfBase64Encode } from "@/lib/media/cloudfront/base64";
-import { cannedPolicy, customPolicy } from "@/lib/media/cloudfront/policy";
+import { cfBase64Encode } from "@/lib/cloudfront/base64";
+import { cannedPolicy, customPolicy } from "@/lib/cloudfront/policy";
 import {
   EDGE_ERROR_MESSAGES,
   SignatureCache,
@@ -11,7 +11,7 @@ import {
   type EdgeDecision,
   type EdgeRequest,
   type TrustedKeys,
-} from "@/lib/media/cloudfront/verify";
+} from "@/lib/cloudfront/verify";
 
 // Keys generated per run; nothing is stored in the repository.
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { evenWidth, hlsRenditionArgs, LADDER, ladderFor, masterPlaylist, progressSeconds, type LadderJob } from "@/lib/media/ffmpeg-args";
+import { evenWidth, hlsRenditionArgs, LADDER, ladderFor, masterPlaylist, progressSeconds, type LadderJob } from "@/worker/ffmpeg-args";
 import { outputFps, planRenditions, SEGMENT_SECONDS } from "@/worker/plan";
 
 /** Value following `flag` in an argument list. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { parseFfmpegProbe, parseLastTime, ProbeError } from "@/lib/media/probe";
+import { parseFfmpegProbe, parseLastTime, ProbeError } from "@/worker/probe";
 
 // Real stderr of `ffmpeg -hide_banner -i <file>` (Debian ffmpeg 5.1), captured from files
 // made with ffmpeg's test sources.

@@ -15,7 +15,7 @@
  *   sources/courses/<courseId>/<assetId>.<ext>                original uploads; never signed for viewers
  */
 
-import { encodeUrlPath } from "../cloudfront/encode";
+import { encodeUrlPath } from "@/lib/cloudfront/encode";
 
 /** Keys and ids that may not be stored. */
 export class InvalidObjectKeyError extends Error {

@@ -7,8 +7,8 @@ import "server-only";
 
 import fs from "node:fs";
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import type { TrustedKeys } from "../cloudfront/verify";
-import type { HashAlgorithm } from "../cloudfront/wire";
+import type { TrustedKeys } from "./verify";
+import type { HashAlgorithm } from "./wire";
 
 /** Key ids: CloudFront ids are upper-case alphanumerics; locally we also allow `.`, `_`, `-`. */
 const KEY_ID = /^[A-Za-z0-9._-]{1,128}$/;

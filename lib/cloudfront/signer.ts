@@ -12,15 +12,15 @@
 import "server-only";
 
 import { sign as cryptoSign } from "node:crypto";
-import { cfBase64Encode } from "../cloudfront/base64";
-import { assertSignableUrl } from "../cloudfront/encode";
-import { matchResource } from "../cloudfront/match";
-import { cannedPolicy, customPolicy } from "../cloudfront/policy";
-import { HASH_ALGORITHM_SHA256, SIGNING_COOKIES, type HashAlgorithm } from "../cloudfront/wire";
+import { cfBase64Encode } from "./base64";
+import { assertSignableUrl } from "./encode";
+import { matchResource } from "./match";
+import { cannedPolicy, customPolicy } from "./policy";
+import { HASH_ALGORITHM_SHA256, SIGNING_COOKIES, type HashAlgorithm } from "./wire";
 import type { KeyRing } from "./keyring";
 
-export { encodeUrlPath, assertSignableUrl } from "../cloudfront/encode";
-export type { HashAlgorithm } from "../cloudfront/wire";
+export { encodeUrlPath, assertSignableUrl } from "./encode";
+export type { HashAlgorithm } from "./wire";
 
 export interface PolicyOptions {
   /**
