@@ -4,9 +4,11 @@ import { defineConfig, devices } from "@playwright/test";
  * E2E against the production build on its own ports and data (var/e2e*), started by
  * `scripts/start.ts --fresh --no-build` (scripts/test.sh builds first). Debian's Chromium.
  */
-const APP_PORT = 3100;
-const EDGE_PORT = 4100;
-const STORAGE_PORT = 4669;
+// E2E_PORT_OFFSET moves every port at once, so two checkouts can run the suite side by side.
+const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
+const APP_PORT = 3100 + offset;
+const EDGE_PORT = 4100 + offset;
+const STORAGE_PORT = 4669 + offset;
 export const e2e = {
   appUrl: `http://localhost:${APP_PORT}`,
   edgeUrl: `http://localhost:${EDGE_PORT}`,
