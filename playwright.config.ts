@@ -49,7 +49,6 @@ export default defineConfig({
       STORAGE_DIR: "var/e2e-storage",
       STORAGE_PORT: String(STORAGE_PORT),
       EDGE_PORT: String(EDGE_PORT),
-      EDGE_PUBLIC_URL: e2e.edgeUrl,
       MEDIA_BASE_URL: e2e.edgeUrl,
       EDGE_CORS_ORIGINS: e2e.appUrl,
       // Short TTLs so expiry and cookie refresh can be observed within a test.

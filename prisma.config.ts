@@ -2,11 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "prisma/config";
 import { PrismaBetterSQLite3 } from "@prisma/adapter-better-sqlite3";
-import { loadLocalEnv } from "./scripts/local-env";
+import { loadEnvFiles } from "./lib/config/env-files";
+import { parseConfig } from "./lib/config/schema";
 
-loadLocalEnv();
-process.env.DATABASE_URL ??= "file:./var/dev.db";
-const url = process.env.DATABASE_URL;
+// The same configuration as every other process (lib/config): DATABASE_URL and its default.
+loadEnvFiles();
+const url = parseConfig(process.env).database.url;
+// schema.prisma's datasource reads env("DATABASE_URL"); without a value the CLI falls back to
+// downloading a native engine (ADR 002).
+process.env.DATABASE_URL = url;
 // better-sqlite3 does not create missing folders.
 if (url.startsWith("file:")) fs.mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });
 

@@ -1,6 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
-import { DEV_NEXTAUTH_SECRET } from "@/lib/auth/dev-secret";
+import { appConfig } from "@/lib/config";
 
 /**
  * First gate for the signed-in areas (Next 16 "proxy", formerly middleware). It only
@@ -8,7 +8,7 @@ import { DEV_NEXTAUTH_SECRET } from "@/lib/auth/dev-secret";
  * route handler and action re-checks on the server through lib/access.
  */
 export async function proxy(request: NextRequest) {
-  const token = await getToken({ req: request, secret: process.env.NEXTAUTH_SECRET ?? DEV_NEXTAUTH_SECRET });
+  const token = await getToken({ req: request, secret: appConfig().auth.secret });
   const { pathname, search } = request.nextUrl;
   if (!token) {
     const url = new URL("/signin", request.url);

@@ -83,21 +83,26 @@ export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResu
 }
 
 async function main() {
-  const { loadLocalEnv } = await import("../scripts/local-env");
-  loadLocalEnv();
+  const { seedConfig } = await import("@/lib/config");
+  const config = seedConfig();
   const { createPrismaClient } = await import("@/lib/db");
-  const db = createPrismaClient(process.env.DATABASE_URL ?? "file:./var/dev.db");
+  const db = createPrismaClient(config.database.url);
   try {
     const result = await seed(db);
     if (!result.created) {
       console.log("Demo data already present: seed skipped.");
       return;
     }
-    if (process.env.SEED_MEDIA !== "0") {
+    if (config.seed.media) {
       const started = Date.now();
-      const { storage } = await import("@/lib/media/services");
+      const { createStorage } = await import("@/lib/storage/s3");
       const { seedMedia } = await import("./seed-media");
-      await seedMedia(db, storage(), (result as SeedResult).courses);
+      const storage = createStorage(config.storage);
+      try {
+        await seedMedia(db, storage, (result as SeedResult).courses);
+      } finally {
+        storage.destroy();
+      }
       console.log(`Generated demo media with ffmpeg in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     }
     console.log("Seeded demo data.");

@@ -12,8 +12,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { ensureLocalEnv } from "./ensure-env";
-import { loadLocalEnv } from "./local-env";
+import { loadEnvFiles } from "../lib/config/env-files";
+import { parseConfig } from "../lib/config/schema";
+import { ensureLocalEnv } from "../lib/config/dev-setup";
 
 const args = new Set(process.argv.slice(2));
 const root = process.cwd();
@@ -38,30 +39,19 @@ function sqlitePath(url: string): string | null {
 async function main() {
   const { added } = ensureLocalEnv(root);
   if (added.length) log(`generated ${added.join(", ")} in .env.local`);
-  loadLocalEnv(root);
-
+  loadEnvFiles(root);
+  // The same parse every child process makes of the same environment (lib/config).
+  const config = parseConfig(process.env);
   const env = process.env;
-  env.DATABASE_URL ??= "file:./var/dev.db";
-  env.PORT ??= "3000";
-  env.HOST ??= "127.0.0.1";
-  env.NEXTAUTH_URL ??= `http://localhost:${env.PORT}`;
-  env.STORAGE_PORT ??= "4569";
-  env.STORAGE_DIR ??= "var/storage";
-  env.S3_ENDPOINT ??= `http://127.0.0.1:${env.STORAGE_PORT}`;
-  env.EDGE_PORT ??= "4000";
-  env.EDGE_PUBLIC_URL ??= `http://localhost:${env.EDGE_PORT}`;
-  env.MEDIA_BASE_URL ??= env.EDGE_PUBLIC_URL;
-  env.EDGE_CORS_ORIGINS ??= env.NEXTAUTH_URL;
-  env.STORAGE_CORS_ORIGINS ??= env.NEXTAUTH_URL;
 
   if (args.has("--fresh")) {
-    const db = sqlitePath(env.DATABASE_URL);
+    const db = sqlitePath(config.database.url);
     if (db) for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
-    fs.rmSync(env.STORAGE_DIR, { recursive: true, force: true });
+    fs.rmSync(config.storageServer.directory, { recursive: true, force: true });
     log("fresh start: database and storage removed");
   }
 
-  for (const [name, port] of [["app", env.PORT], ["edge", env.EDGE_PORT], ["storage", env.STORAGE_PORT]] as const) {
+  for (const [name, port] of [["app", config.server.port], ["edge", config.edge.port], ["storage", config.storageServer.port]] as const) {
     if (await portInUse(Number(port))) {
       console.error(`[start] port ${port} (${name}) is already in use: is another copy of the portal running? Stop it or set ${name === "app" ? "PORT" : name === "edge" ? "EDGE_PORT" : "STORAGE_PORT"}.`);
       process.exit(1);
@@ -122,16 +112,16 @@ async function main() {
 
   const tsx = [bin("tsx"), "--conditions=react-server"] as const;
   startService("storage", tsx[0], [tsx[1], "scripts/storage.ts"]);
-  await waitForPort(Number(env.STORAGE_PORT), "storage");
+  await waitForPort(config.storageServer.port, "storage");
 
   log("seeding demo data (once)");
   run(tsx[0], [tsx[1], "prisma/seed.ts"]);
 
   startService("edge", tsx[0], [tsx[1], "edge/main.ts"]);
   startService("worker", tsx[0], [tsx[1], "worker/main.ts"]);
-  startService("app", bin("next"), ["start", "-p", env.PORT, "-H", env.HOST]);
-  await waitForPort(Number(env.PORT), "app");
-  log(`ready: ${env.NEXTAUTH_URL} (media edge ${env.EDGE_PUBLIC_URL})`);
+  startService("app", bin("next"), ["start", "-p", String(config.server.port), "-H", config.server.host]);
+  await waitForPort(config.server.port, "app");
+  log(`ready: ${config.server.publicUrl} (media edge ${config.edge.publicUrl})`);
 }
 
 async function portInUse(port: number): Promise<boolean> {

@@ -3,13 +3,15 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { loadConfig } from "../lib/config";
 import { hlsRenditionArgs, masterPlaylist, progressSeconds, type LadderJob } from "./ffmpeg-args";
 
 /** Debian's ffmpeg on PATH, else the one shipped by @ffmpeg-installer/ffmpeg. Resolved once. */
 let cached: string | undefined;
 export function ffmpegPath(): string {
   if (cached) return cached;
-  if (process.env.FFMPEG_PATH) return (cached = process.env.FFMPEG_PATH);
+  const configured = loadConfig().worker.ffmpegPath;
+  if (configured) return (cached = configured);
   if (spawnSync("ffmpeg", ["-version"], { stdio: "ignore" }).status === 0) return (cached = "ffmpeg");
   try {
     const req = createRequire(__filename);

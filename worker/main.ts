@@ -7,53 +7,30 @@
  * original into the HLS ladder + poster + thumbnails under the lesson's video folder and
  * swaps the lesson to it (worker/transcode.ts). Logs one line per job.
  *
- * Env (read once at start-up; .env and .env.local are loaded, the environment wins):
- *   DATABASE_URL (file:./var/dev.db),
- *   S3_ENDPOINT (unset = AWS S3), S3_BUCKET (media), S3_REGION (us-east-1),
- *   S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY (S3RVER / S3RVER when an endpoint is set),
- *   WORKER_POLL_MS (1000), WORKER_LEASE_SECONDS (30), WORKER_HEARTBEAT_MS (lease / 3),
- *   WORKER_TMP_DIR (the OS temp dir), WORKER_ID (hostname:pid:random), FFMPEG_PATH (optional).
+ * Configuration: the `worker` slice of lib/config (WORKER_POLL_MS, WORKER_LEASE_SECONDS,
+ * WORKER_HEARTBEAT_MS, WORKER_TMP_DIR, WORKER_ID, FFMPEG_PATH), DATABASE_URL and the shared
+ * storage settings (S3_*); see docs/configuration.md.
  * Flags: --once  process one job, then exit.
  *
  * SIGTERM / SIGINT: stop claiming; a job being transcoded is aborted and given back to the
  * queue (its attempt not counted), one already uploading/committing finishes. A second
  * signal exits at once (the lease then expires and another worker takes the job over).
  */
+import { workerConfig } from "../lib/config";
 import { createStorage } from "../lib/storage/s3";
-import { loadLocalEnv } from "../scripts/local-env";
 import { newWorkerId, runWorker } from "./loop";
 
 export { runWorker, processJob, newWorkerId, type RunWorkerOptions, type JobOutcome } from "./loop";
 
-function positive(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, got ${JSON.stringify(raw)}`);
-  return n;
-}
-
 async function main(): Promise<void> {
-  loadLocalEnv();
-  const env = process.env;
+  const { worker, database, storage: storageSettings } = workerConfig();
   const once = process.argv.includes("--once");
-  const leaseSeconds = positive("WORKER_LEASE_SECONDS", 30);
-  const heartbeatMs = positive("WORKER_HEARTBEAT_MS", Math.max(200, Math.floor((leaseSeconds * 1000) / 3)));
-  if (heartbeatMs >= leaseSeconds * 1000) throw new Error("WORKER_HEARTBEAT_MS must be shorter than the lease (WORKER_LEASE_SECONDS)");
-  const pollMs = positive("WORKER_POLL_MS", 1000);
-  const workerId = env.WORKER_ID || newWorkerId();
-
-  // lib/db reads lib/env at import: load .env files first.
+  const { leaseSeconds, heartbeatMs, pollMs } = worker;
+  const workerId = worker.id ?? newWorkerId();
   const { createPrismaClient } = await import("../lib/db");
-  const db = createPrismaClient(env.DATABASE_URL || "file:./var/dev.db");
-  const endpoint = env.S3_ENDPOINT || undefined;
-  const storage = createStorage({
-    bucket: env.S3_BUCKET || "media",
-    region: env.S3_REGION || "us-east-1",
-    endpoint,
-    accessKeyId: env.S3_ACCESS_KEY_ID || (endpoint ? "S3RVER" : undefined),
-    secretAccessKey: env.S3_SECRET_ACCESS_KEY || (endpoint ? "S3RVER" : undefined),
-  });
+  const db = createPrismaClient(database.url);
+  const endpoint = storageSettings.endpoint;
+  const storage = createStorage(storageSettings);
 
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -80,7 +57,7 @@ async function main(): Promise<void> {
       heartbeatMs,
       pollMs,
       maxJobs: once ? 1 : undefined,
-      tmpDir: env.WORKER_TMP_DIR || undefined,
+      tmpDir: worker.tmpDir,
     });
     console.log(`worker: stopped after ${processed} job(s)`);
   } finally {

@@ -4,7 +4,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { appConfig } from "@/lib/config";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { clearFailures, lockedFor, recordFailure, throttleKey } from "./throttle";
 
@@ -50,14 +50,13 @@ const providers: NextAuthOptions["providers"] = [
   }),
 ];
 
-if (env.GITHUB_ID && env.GITHUB_SECRET) {
-  providers.push(GitHubProvider({ clientId: env.GITHUB_ID, clientSecret: env.GITHUB_SECRET }));
-}
+const { auth } = appConfig();
+if (auth.github) providers.push(GitHubProvider(auth.github));
 
-export const githubEnabled = Boolean(env.GITHUB_ID && env.GITHUB_SECRET);
+export const githubEnabled = auth.github !== null;
 
 export const authOptions: NextAuthOptions = {
-  secret: env.NEXTAUTH_SECRET,
+  secret: auth.secret,
   session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
   pages: { signIn: "/signin", error: "/signin" },
   providers,

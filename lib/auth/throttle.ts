@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { appConfig } from "@/lib/config";
 
 /**
  * Sign-in throttling per (email, IP): after AUTH_MAX_FAILURES failures within
@@ -18,11 +18,11 @@ export async function lockedFor(key: string, now = new Date()): Promise<number> 
 }
 
 export async function recordFailure(key: string, now = new Date()): Promise<void> {
-  const windowMs = env.AUTH_WINDOW_MINUTES * 60_000;
+  const windowMs = appConfig().auth.windowMinutes * 60_000;
   const row = await db.authThrottle.findUnique({ where: { key } });
   const fresh = !row || now.getTime() - row.windowStart.getTime() > windowMs;
   const failures = fresh ? 1 : row.failures + 1;
-  const lockedUntil = failures >= env.AUTH_MAX_FAILURES ? new Date(now.getTime() + windowMs) : null;
+  const lockedUntil = failures >= appConfig().auth.maxFailures ? new Date(now.getTime() + windowMs) : null;
   await db.authThrottle.upsert({
     where: { key },
     create: { key, failures, windowStart: now, lockedUntil },

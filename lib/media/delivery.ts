@@ -1,12 +1,13 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { env } from "@/lib/env";
+import { appConfig } from "@/lib/config";
 import { canViewCourse, requireLessonAccess, type CourseFacts, type Viewer } from "@/lib/access";
 import { NotFoundError } from "@/lib/errors";
 import type { LessonMedia } from "@/lib/media/delivery-types";
 import { contentDisposition } from "@/lib/storage/content-types";
 import { rewritePlaylist } from "@/lib/media/hls";
-import { signer, storage } from "@/lib/media/services";
+import { signer } from "@/lib/cloudfront/instance";
+import { storage } from "@/lib/storage/instance";
 import { encodeUrlPath } from "@/lib/cloudfront/encode";
 import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storage/keys";
 
@@ -23,6 +24,7 @@ import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storag
 
 export type { LessonMedia };
 
+const media = () => appConfig().media;
 const nowEpoch = () => Math.floor(Date.now() / 1000);
 
 /**
@@ -35,22 +37,22 @@ export function windowedExpiry(ttlSeconds: number, now = nowEpoch()): number {
 }
 
 function mediaUrl(key: string): string {
-  return `${env.MEDIA_BASE_URL.replace(/\/$/, "")}${objectKeyToUrlPath(key)}`;
+  return `${media().baseUrl}${objectKeyToUrlPath(key)}`;
 }
 
 /** URL path of a folder (prefix ending in "/"), percent-encoded as the browser sends it. */
 function folderUrlPath(prefix: string): string {
   assertSafePrefix(prefix);
-  return `${new URL(env.MEDIA_BASE_URL).pathname.replace(/\/$/, "")}/${encodeUrlPath(prefix)}`;
+  return `${new URL(media().baseUrl).pathname.replace(/\/$/, "")}/${encodeUrlPath(prefix)}`;
 }
 
 /** The wildcard resource covering everything in a folder. */
 function folderResource(prefix: string): string {
-  return `${new URL(env.MEDIA_BASE_URL).origin}${folderUrlPath(prefix)}*`;
+  return `${new URL(media().baseUrl).origin}${folderUrlPath(prefix)}*`;
 }
 
 async function signObject(key: string, ttl: number, download?: { fileName: string }): Promise<string> {
-  if (env.MEDIA_DELIVERY === "s3-presigned") {
+  if (media().delivery === "s3-presigned") {
     return storage().presignGet(key, {
       expiresIn: ttl,
       responseContentDisposition: download ? contentDisposition(download.fileName) : undefined,
@@ -68,7 +70,7 @@ export async function coverImageUrl(
 ): Promise<string | null> {
   if (!cover || cover.status !== "READY") return null;
   if (!canViewCourse(viewer, course)) return null;
-  return signObject(cover.storageKey, env.MEDIA_TTL_IMAGE_SECONDS);
+  return signObject(cover.storageKey, media().ttl.image);
 }
 
 export type CourseWithCover = CourseFacts & { cover: { storageKey: string; status: string } | null };
@@ -114,7 +116,7 @@ export async function lessonMedia(viewer: Viewer | null, lessonId: string): Prom
         id: a.id,
         fileName: a.fileName ?? "download",
         bytes: a.bytes === null ? null : Number(a.bytes),
-        url: await signObject(a.storageKey, env.MEDIA_TTL_DOWNLOAD_SECONDS, { fileName: a.fileName ?? "download" }),
+        url: await signObject(a.storageKey, media().ttl.download, { fileName: a.fileName ?? "download" }),
       })),
   );
   const video = lesson.video && lesson.video.status === "READY" ? lesson.video : null;
@@ -125,7 +127,7 @@ export async function lessonMedia(viewer: Viewer | null, lessonId: string): Prom
           .map(async (a) => ({
             language: a.language ?? "en",
             label: a.label ?? a.language ?? "Captions",
-            url: await signObject(a.storageKey, env.MEDIA_TTL_STREAM_SECONDS),
+            url: await signObject(a.storageKey, media().ttl.stream),
           })),
       )
     : [];
@@ -134,12 +136,12 @@ export async function lessonMedia(viewer: Viewer | null, lessonId: string): Prom
     const folder = masterFolder(video.storageKey);
     const posterKey = `${folder}poster.jpg`;
     const auth: "cookies" | "query" | "presigned" =
-      env.MEDIA_DELIVERY === "s3-presigned" ? "presigned" : env.MEDIA_HLS_AUTH === "query" ? "query" : "cookies";
+      media().delivery === "s3-presigned" ? "presigned" : media().hlsAuth === "query" ? "query" : "cookies";
     videoOut = {
       assetId: video.id,
       manifestUrl: auth === "cookies" ? mediaUrl(video.storageKey) : `/api/lessons/${lessonId}/hls/${video.storageKey.slice(folder.length)}`,
       auth,
-      posterUrl: await signObject(posterKey, env.MEDIA_TTL_IMAGE_SECONDS),
+      posterUrl: await signObject(posterKey, media().ttl.image),
       durationSeconds: video.durationSeconds,
       renditions: parseRenditions(video.renditions),
     };
@@ -164,17 +166,17 @@ export interface StreamingCookie {
  */
 export async function streamingCookies(viewer: Viewer | null, lessonId: string): Promise<{ cookies: StreamingCookie[]; expiresAt: number }> {
   const access = await requireLessonAccess(viewer, lessonId);
-  if (env.MEDIA_DELIVERY !== "cloudfront") throw new NotFoundError("Signed cookies are not used in this delivery mode.");
+  if (media().delivery !== "cloudfront") throw new NotFoundError("Signed cookies are not used in this delivery mode.");
   const folder = lessonFolder(access.course.id, lessonId);
-  const expiresAt = nowEpoch() + env.MEDIA_TTL_STREAM_SECONDS;
+  const expiresAt = nowEpoch() + media().ttl.stream;
   const values = signer().signedCookies({ resource: folderResource(folder), expiresAt });
-  const base = new URL(env.MEDIA_BASE_URL);
+  const base = new URL(media().baseUrl);
   const path = folderUrlPath(folder);
   const cookies = Object.entries(values).map(([name, value]) => ({
     name,
     value,
     path,
-    domain: env.MEDIA_COOKIE_DOMAIN,
+    domain: media().cookieDomain,
     secure: base.protocol === "https:",
     httpOnly: true as const,
     sameSite: "lax" as const,
@@ -206,10 +208,10 @@ export async function signedPlaylist(viewer: Viewer | null, lessonId: string, re
   } catch {
     throw new NotFoundError("Playlist not found.");
   }
-  const ttl = env.MEDIA_TTL_STREAM_SECONDS;
+  const ttl = media().ttl.stream;
   const lessonPrefix = lessonFolder(access.course.id, lessonId);
   const query =
-    env.MEDIA_DELIVERY === "cloudfront"
+    media().delivery === "cloudfront"
       ? signer().policyQuery({ resource: folderResource(lessonPrefix), expiresAt: windowedExpiry(ttl) })
       : null;
   const segments: Promise<string>[] = [];

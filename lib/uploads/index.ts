@@ -9,7 +9,7 @@ import { enqueueJob } from "@/lib/jobs/enqueue";
 import { JobNotRetryableError, retryJob } from "@/lib/jobs/queue";
 import { contentDisposition } from "@/lib/storage/content-types";
 import { coverImageUrl } from "@/lib/media/delivery";
-import { storage } from "@/lib/media/services";
+import { storage } from "@/lib/storage/instance";
 import {
   courseCoverKey,
   lessonAttachmentKey,

@@ -2,14 +2,15 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { expect, test, type Page } from "@playwright/test";
-import { parseEnv } from "../../scripts/local-env";
+import { loadEnvFiles } from "../../lib/config/env-files";
 import { e2e } from "../../playwright.config";
 import { grantAccess, openCourse, revokeAccess, signIn, signUp, uniqueEmail, users } from "./helpers";
 
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
 function privateKeyMaterial(): { pem: string; chunks: string[] } {
-  const env = parseEnv(fs.readFileSync(".env.local", "utf8"));
+  loadEnvFiles();
+  const env = process.env;
   const pem = env.CLOUDFRONT_PRIVATE_KEY ?? fs.readFileSync(env.CLOUDFRONT_PRIVATE_KEY_PATH!, "utf8");
   // Distinctive slices of the key body: any of them in a file or response means a leak.
   const body = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");

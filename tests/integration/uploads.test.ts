@@ -23,7 +23,7 @@ let embedded: EmbeddedStorage;
 type Uploads = typeof import("@/lib/uploads");
 let uploads: Uploads;
 let db: typeof import("@/lib/db").db;
-let store: ReturnType<typeof import("@/lib/media/services").storage>;
+let store: ReturnType<typeof import("@/lib/storage/instance").storage>;
 let errors: typeof import("@/lib/errors");
 let keys: typeof import("@/lib/storage/keys");
 let publishCourse: typeof import("@/lib/courses/authoring").publishCourse;
@@ -76,12 +76,12 @@ beforeAll(async () => {
     S3_SECRET_ACCESS_KEY: "S3RVER",
     MEDIA_DELIVERY: "s3-presigned",
   });
-  const g = globalThis as unknown as { __serverEnv?: unknown };
-  if (g.__serverEnv) throw new Error("lib/env was imported before the test set its environment");
+  const g = globalThis as unknown as { __config?: unknown };
+  if (g.__config) throw new Error("lib/config was read before the test set its environment");
 
   uploads = await import("@/lib/uploads");
   db = (await import("@/lib/db")).db;
-  store = (await import("@/lib/media/services")).storage();
+  store = (await import("@/lib/storage/instance")).storage();
   errors = await import("@/lib/errors");
   keys = await import("@/lib/storage/keys");
   publishCourse = (await import("@/lib/courses/authoring")).publishCourse;
@@ -100,8 +100,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const { resetMediaServices } = await import("@/lib/media/services");
-  resetMediaServices();
+  (await import("@/lib/storage/instance")).resetStorage();
   await embedded?.stop({ graceMs: 0 });
   fs.rmSync(dir, { recursive: true, force: true });
 });

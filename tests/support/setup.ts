@@ -6,7 +6,7 @@ import { afterAll, inject } from "vitest";
 // Process-wide singletons (env, Prisma client, media services) must not leak from one test
 // file into the next when a worker process is reused.
 const g = globalThis as Record<string, unknown>;
-for (const k of ["__serverEnv", "__prisma", "__storage", "__signer"]) delete g[k];
+for (const k of ["__config", "__configSlices", "__prisma", "__storage", "__signer"]) delete g[k];
 
 // A fresh database per test file, copied from the migrated template.
 const template = inject("templateDb");

@@ -1,0 +1,284 @@
+import { z } from "zod";
+
+/**
+ * The one configuration schema of every process (app, edge, worker, storage server, seed,
+ * scripts, prisma.config.ts). Pure: it reads the environment object it is given, never
+ * process.env, and touches no file. Each variable has one meaning and one default here;
+ * docs/configuration.md is the table of them. `lib/config/index.ts` loads `.env` files and
+ * hands each process the slice it needs.
+ *
+ * Defaults depend on APP_ENV: "local" (the embedded default `npm start` runs: storage server,
+ * local edge, development keys) or "aws" (S3, CloudFront, secrets mandatory).
+ */
+
+/** Development-only session secret: refused whenever NODE_ENV=production. */
+export const DEV_NEXTAUTH_SECRET = "insecure-development-secret-change-me-0000";
+/** Credentials the embedded storage server (s3rver) accepts. */
+export const EMBEDDED_STORAGE_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Unset and blank are the same: "not configured". */
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const port = int(0, 65535);
+const url = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
+const list = z
+  .string()
+  .transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+const blankAsUndefined = (env: Env): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === undefined || v.trim() === "" ? undefined : v]));
+
+/** Every variable, with its format. Defaults that depend on other variables are applied in {@link parseConfig}. */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  APP_ENV: z.enum(["local", "aws"]).default("local"),
+  /** Set by Next.js while it builds: nothing is served, so no secret is required then. */
+  NEXT_PHASE: optional,
+
+  // app server
+  PORT: port.default(3000),
+  HOST: z.string().default("127.0.0.1"),
+  NEXTAUTH_URL: url.optional(),
+  NEXTAUTH_SECRET: optional,
+  GITHUB_ID: optional,
+  GITHUB_SECRET: optional,
+  AUTH_MAX_FAILURES: int(1, 1000).default(5),
+  AUTH_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+
+  // database
+  DATABASE_URL: optional,
+
+  // storage (S3 API)
+  S3_BUCKET: z.string().min(3).default("media"),
+  S3_REGION: z.string().min(1).default("us-east-1"),
+  S3_ENDPOINT: url.optional(),
+  S3_ACCESS_KEY_ID: optional,
+  S3_SECRET_ACCESS_KEY: optional,
+  STORAGE_PORT: port.default(4569),
+  STORAGE_DIR: z.string().default("var/storage"),
+  STORAGE_CORS_ORIGINS: list.optional(),
+
+  // media delivery
+  MEDIA_DELIVERY: z.enum(["cloudfront", "s3-presigned"]).default("cloudfront"),
+  MEDIA_HLS_AUTH: z.enum(["cookies", "query"]).default("cookies"),
+  MEDIA_BASE_URL: url.optional(),
+  MEDIA_COOKIE_DOMAIN: optional,
+  MEDIA_TTL_IMAGE_SECONDS: int(5, 7 * 86400).default(3600),
+  MEDIA_TTL_DOWNLOAD_SECONDS: int(5, 86400).default(300),
+  MEDIA_TTL_STREAM_SECONDS: int(5, 86400).default(600),
+
+  // signing keys (the app signs; the edge trusts)
+  CLOUDFRONT_KEY_PAIR_ID: optional,
+  CLOUDFRONT_PRIVATE_KEY: optional,
+  CLOUDFRONT_PRIVATE_KEY_PATH: optional,
+  CLOUDFRONT_EXTRA_KEYS: optional,
+  CLOUDFRONT_HASH_ALGORITHM: z
+    .string()
+    .default("SHA1")
+    .transform((v) => v.trim().toUpperCase())
+    .pipe(z.enum(["SHA1", "SHA256"])),
+
+  // local edge
+  EDGE_PORT: port.default(4000),
+  EDGE_HOST: z.string().default("127.0.0.1"),
+  EDGE_CORS_ORIGINS: list.optional(),
+  EDGE_PUBLIC_PREFIXES: list.default(["public/"]),
+  EDGE_MISSING_OBJECT_STATUS: z.enum(["403", "404"]).default("403").transform(Number),
+  EDGE_TRUSTED_KEYS: optional,
+
+  // worker
+  WORKER_POLL_MS: int(10, 3_600_000).default(1000),
+  WORKER_LEASE_SECONDS: int(2, 86_400).default(30),
+  WORKER_HEARTBEAT_MS: int(100, 3_600_000).optional(),
+  WORKER_TMP_DIR: optional,
+  WORKER_ID: optional,
+  FFMPEG_PATH: optional,
+
+  // seed
+  SEED_MEDIA: z.enum(["0", "1"]).default("1"),
+});
+
+export type EnvVars = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface StorageSettings {
+  bucket: string;
+  region: string;
+  /** Custom S3 endpoint (the embedded storage server); undefined = AWS S3. */
+  endpoint: string | undefined;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+}
+
+/** The signing-key variables, in the form lib/cloudfront/keyring.ts parses. */
+export type SigningSettings = {
+  CLOUDFRONT_KEY_PAIR_ID: string | undefined;
+  CLOUDFRONT_PRIVATE_KEY: string | undefined;
+  CLOUDFRONT_PRIVATE_KEY_PATH: string | undefined;
+  CLOUDFRONT_EXTRA_KEYS: string | undefined;
+  hashAlgorithm: "SHA1" | "SHA256";
+};
+
+export interface Config {
+  appEnv: "local" | "aws";
+  nodeEnv: "development" | "test" | "production";
+  /** `next build` is running (NEXT_PHASE=phase-production-build). */
+  building: boolean;
+  server: { port: number; host: string; publicUrl: string };
+  database: { url: string };
+  auth: {
+    secret: string;
+    github: { clientId: string; clientSecret: string } | null;
+    maxFailures: number;
+    windowMinutes: number;
+  };
+  storage: StorageSettings;
+  storageServer: { port: number; directory: string; corsOrigins: string[] };
+  media: {
+    delivery: "cloudfront" | "s3-presigned";
+    hlsAuth: "cookies" | "query";
+    /** Public base URL of the CDN (CloudFront) or the local edge. */
+    baseUrl: string;
+    cookieDomain: string | undefined;
+    ttl: { image: number; download: number; stream: number };
+  };
+  signing: SigningSettings;
+  edge: {
+    port: number;
+    host: string;
+    /** The URL viewers use (= media.baseUrl): policies are matched against it. */
+    publicUrl: string;
+    corsOrigins: string[];
+    publicPrefixes: string[];
+    missingObjectStatus: 403 | 404;
+    /** `id=path-or-PEM,...`; in local mode the app's own keys when unset. */
+    trustedKeys: string | undefined;
+  };
+  worker: { pollMs: number; leaseSeconds: number; heartbeatMs: number; tmpDir: string | undefined; id: string | undefined; ffmpegPath: string | undefined };
+  seed: { media: boolean };
+}
+
+/**
+ * Parses and completes the configuration from an environment object. Format errors of any
+ * variable are reported (one meaning everywhere); what is *required* depends on the process
+ * and is checked by the slice functions in lib/config/index.ts ({@link requireFor}).
+ */
+export function parseConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(blankAsUndefined(env));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const local = e.APP_ENV === "local";
+  const publicUrl = e.NEXTAUTH_URL ?? `http://localhost:${e.PORT}`;
+  const appOrigin = new URL(publicUrl).origin;
+  const endpoint = e.S3_ENDPOINT ?? (local ? `http://127.0.0.1:${e.STORAGE_PORT}` : undefined);
+  const mediaBaseUrl = e.MEDIA_BASE_URL ?? (local ? `http://localhost:${e.EDGE_PORT}` : "");
+  const heartbeatMs = e.WORKER_HEARTBEAT_MS ?? Math.max(200, Math.floor((e.WORKER_LEASE_SECONDS * 1000) / 3));
+  const signingKeys = e.CLOUDFRONT_KEY_PAIR_ID
+    ? [`${e.CLOUDFRONT_KEY_PAIR_ID}=${e.CLOUDFRONT_PRIVATE_KEY ?? e.CLOUDFRONT_PRIVATE_KEY_PATH ?? ""}`, e.CLOUDFRONT_EXTRA_KEYS]
+        .filter(Boolean)
+        .join(",")
+    : undefined;
+
+  return {
+    appEnv: e.APP_ENV,
+    nodeEnv: e.NODE_ENV,
+    building: e.NEXT_PHASE === "phase-production-build",
+    server: { port: e.PORT, host: e.HOST, publicUrl },
+    database: { url: e.DATABASE_URL ?? "file:./var/dev.db" },
+    auth: {
+      // Only outside production; requireFor("app") refuses production without a real secret.
+      secret: e.NEXTAUTH_SECRET ?? (e.NODE_ENV === "production" ? "" : DEV_NEXTAUTH_SECRET),
+      github: e.GITHUB_ID && e.GITHUB_SECRET ? { clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET } : null,
+      maxFailures: e.AUTH_MAX_FAILURES,
+      windowMinutes: e.AUTH_WINDOW_MINUTES,
+    },
+    storage: {
+      bucket: e.S3_BUCKET,
+      region: e.S3_REGION,
+      endpoint,
+      accessKeyId: e.S3_ACCESS_KEY_ID ?? (endpoint ? EMBEDDED_STORAGE_CREDENTIALS.accessKeyId : undefined),
+      secretAccessKey: e.S3_SECRET_ACCESS_KEY ?? (endpoint ? EMBEDDED_STORAGE_CREDENTIALS.secretAccessKey : undefined),
+    },
+    storageServer: { port: e.STORAGE_PORT, directory: e.STORAGE_DIR, corsOrigins: e.STORAGE_CORS_ORIGINS ?? [appOrigin] },
+    media: {
+      delivery: e.MEDIA_DELIVERY,
+      hlsAuth: e.MEDIA_HLS_AUTH,
+      baseUrl: mediaBaseUrl,
+      cookieDomain: e.MEDIA_COOKIE_DOMAIN,
+      ttl: { image: e.MEDIA_TTL_IMAGE_SECONDS, download: e.MEDIA_TTL_DOWNLOAD_SECONDS, stream: e.MEDIA_TTL_STREAM_SECONDS },
+    },
+    signing: {
+      CLOUDFRONT_KEY_PAIR_ID: e.CLOUDFRONT_KEY_PAIR_ID,
+      CLOUDFRONT_PRIVATE_KEY: e.CLOUDFRONT_PRIVATE_KEY,
+      CLOUDFRONT_PRIVATE_KEY_PATH: e.CLOUDFRONT_PRIVATE_KEY_PATH,
+      CLOUDFRONT_EXTRA_KEYS: e.CLOUDFRONT_EXTRA_KEYS,
+      hashAlgorithm: e.CLOUDFRONT_HASH_ALGORITHM,
+    },
+    edge: {
+      port: e.EDGE_PORT,
+      host: e.EDGE_HOST,
+      publicUrl: mediaBaseUrl,
+      corsOrigins: e.EDGE_CORS_ORIGINS ?? [appOrigin],
+      publicPrefixes: e.EDGE_PUBLIC_PREFIXES,
+      missingObjectStatus: e.EDGE_MISSING_OBJECT_STATUS as 403 | 404,
+      // Like a CloudFront key group holding the app's public keys.
+      trustedKeys: e.EDGE_TRUSTED_KEYS ?? (local ? signingKeys : undefined),
+    },
+    worker: {
+      pollMs: e.WORKER_POLL_MS,
+      leaseSeconds: e.WORKER_LEASE_SECONDS,
+      heartbeatMs,
+      tmpDir: e.WORKER_TMP_DIR,
+      id: e.WORKER_ID,
+      ffmpegPath: e.FFMPEG_PATH,
+    },
+    seed: { media: e.SEED_MEDIA === "1" },
+  };
+}
+
+export type ProcessName = "app" | "edge" | "worker" | "storage-server" | "seed";
+
+/** What each process cannot run without; returns the problems (empty = fine). */
+export function problemsFor(process: ProcessName, c: Config): string[] {
+  const problems: string[] = [];
+  const need = (ok: unknown, message: string) => {
+    if (!ok) problems.push(message);
+  };
+  if (process === "app" && !c.building) {
+    const production = c.nodeEnv === "production";
+    need(c.auth.secret || !production, "NEXTAUTH_SECRET: required when NODE_ENV=production");
+    need(c.auth.secret !== DEV_NEXTAUTH_SECRET || !production, "NEXTAUTH_SECRET: the development secret cannot be used in production");
+    need(c.auth.secret.length >= 32 || !production, "NEXTAUTH_SECRET: use at least 32 characters in production");
+    need(c.media.baseUrl, "MEDIA_BASE_URL: required with APP_ENV=aws (the CloudFront domain)");
+    need(
+      c.appEnv === "local" || c.media.delivery !== "cloudfront" || c.signing.CLOUDFRONT_KEY_PAIR_ID,
+      "CLOUDFRONT_KEY_PAIR_ID: required with APP_ENV=aws and MEDIA_DELIVERY=cloudfront",
+    );
+  }
+  if (process === "edge") {
+    need(c.edge.publicUrl, "MEDIA_BASE_URL: required (the URL viewers use for the edge)");
+    need(c.edge.trustedKeys, "EDGE_TRUSTED_KEYS: required (id=/path/to/public.pem,...) unless APP_ENV=local with CLOUDFRONT_KEY_PAIR_ID set");
+    need(c.storage.endpoint || c.appEnv === "aws", "S3_ENDPOINT: required for the edge outside AWS");
+  }
+  if (process === "worker") {
+    need(c.worker.heartbeatMs < c.worker.leaseSeconds * 1000, "WORKER_HEARTBEAT_MS: must be shorter than the lease (WORKER_LEASE_SECONDS)");
+  }
+  return problems;
+}
