@@ -7,8 +7,8 @@ const nextConfig = {
   // Native modules stay outside the server bundle.
   serverExternalPackages: [
     "@node-rs/argon2",
-    "better-sqlite3",
-    "@prisma/adapter-better-sqlite3",
+    "pg",
+    "@prisma/adapter-pg",
     "@aws-sdk/client-s3",
     "@aws-sdk/s3-request-presigner",
     "@aws-sdk/cloudfront-signer",

@@ -45,7 +45,9 @@ export default defineConfig({
       PORT: String(APP_PORT),
       HOST: "127.0.0.1",
       NEXTAUTH_URL: e2e.appUrl,
-      DATABASE_URL: "file:./var/e2e.db",
+      // Its own embedded PostgreSQL cluster (var/e2e-pg), reset by --fresh.
+      EMBEDDED_DB_PORT: String(5533 + offset),
+      EMBEDDED_DB_DIR: "var/e2e-pg",
       STORAGE_DIR: "var/e2e-storage",
       STORAGE_PORT: String(STORAGE_PORT),
       EDGE_PORT: String(EDGE_PORT),

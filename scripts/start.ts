@@ -1,93 +1,114 @@
 /**
  * `npm start`: the whole portal on one machine, on the embedded default.
  *
- *  1. writes development secrets/keys to .env.local if missing (scripts/ensure-env.ts);
- *  2. applies migrations and seeds demo data once;
- *  3. builds the app (skipped with --no-build or SKIP_BUILD=1, e.g. when CI built it already);
- *  4. runs storage (s3rver), the local edge, the worker and the app together, and stops
- *     them together: Ctrl-C or SIGTERM stops all, and if one dies the others are stopped.
+ *  1. writes development secrets/keys to .env.local if missing (lib/config/dev-setup.ts);
+ *  2. starts the embedded PostgreSQL server (var/pg) unless DATABASE_URL/PGHOST names another;
+ *  3. applies migrations, builds the app (skipped with --no-build or SKIP_BUILD=1);
+ *  4. runs storage (s3rver), seeds demo data once, then the local edge, WORKERS transcoding
+ *     workers (default 1) and the app, and stops them together: Ctrl-C or SIGTERM stops all
+ *     (each drains what it has in hand), the database last; if one dies the others are stopped.
  *
  * Flags: --fresh  start from an empty database and storage (used by the e2e tests).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
-import { loadEnvFiles } from "../lib/config/env-files";
-import { parseConfig } from "../lib/config/schema";
 import { ensureLocalEnv } from "../lib/config/dev-setup";
+import { parseConfig } from "../lib/config/schema";
+import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
 
 const args = new Set(process.argv.slice(2));
 const root = process.cwd();
 const bin = (name: string) => path.join(root, "node_modules", ".bin", name);
+/** How long the processes get to drain on Ctrl-C / SIGTERM before they are killed. */
+const STOP_GRACE_MS = 20_000;
 
 function log(msg: string) {
   console.log(`[start] ${msg}`);
 }
 
-function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  const r = spawnSync(cmd, argv, { stdio: "inherit", env });
-  if (r.status !== 0) {
-    console.error(`[start] ${path.basename(cmd)} ${argv.join(" ")} failed (exit ${r.status ?? r.signal}).`);
-    process.exit(r.status ?? 1);
-  }
+function fail(msg: string): never {
+  console.error(`[start] ${msg}`);
+  process.exit(1);
 }
 
-function sqlitePath(url: string): string | null {
-  return url.startsWith("file:") ? url.slice("file:".length) : null;
+function run(cmd: string, argv: string[]) {
+  const r = spawnSync(cmd, argv, { stdio: "inherit", env: process.env });
+  if (r.status !== 0) fail(`${path.basename(cmd)} ${argv.join(" ")} failed (exit ${r.status ?? r.signal}).`);
 }
 
 async function main() {
+  const started = Date.now();
   const { added } = ensureLocalEnv(root);
   if (added.length) log(`generated ${added.join(", ")} in .env.local`);
-  loadEnvFiles(root);
   // The same parse every child process makes of the same environment (lib/config).
   const config = parseConfig(process.env);
-  const env = process.env;
+  const embedded = config.database.embedded;
+  const workers = config.start.workers;
 
   if (args.has("--fresh")) {
-    const db = sqlitePath(config.database.url);
-    if (db) for (const f of [db, `${db}-journal`, `${db}-wal`, `${db}-shm`]) fs.rmSync(f, { force: true });
+    if (embedded) fs.rmSync(embedded.dataDir, { recursive: true, force: true });
     fs.rmSync(config.storageServer.directory, { recursive: true, force: true });
-    log("fresh start: database and storage removed");
+    log(`fresh start: ${embedded ? "database and " : ""}storage removed${embedded ? "" : " (the external database is kept)"}`);
   }
 
-  for (const [name, port] of [["app", config.server.port], ["edge", config.edge.port], ["storage", config.storageServer.port]] as const) {
-    if (await portInUse(Number(port))) {
-      console.error(`[start] port ${port} (${name}) is already in use: is another copy of the portal running? Stop it or set ${name === "app" ? "PORT" : name === "edge" ? "EDGE_PORT" : "STORAGE_PORT"}.`);
-      process.exit(1);
-    }
+  const ports: [string, number, string][] = [
+    ["app", config.server.port, "PORT"],
+    ["edge", config.edge.port, "EDGE_PORT"],
+    ["storage", config.storageServer.port, "STORAGE_PORT"],
+    ...(embedded ? [["database", embedded.port, "EMBEDDED_DB_PORT"] as [string, number, string]] : []),
+  ];
+  for (const [name, port, variable] of ports) {
+    if (await portInUse(port)) fail(`port ${port} (${name}) is already in use: is another copy of the portal running? Stop it or set ${variable}.`);
   }
 
-  log("applying migrations");
-  run(bin("prisma"), ["migrate", "deploy"]);
-
-  const skipBuild = args.has("--no-build") || env.SKIP_BUILD === "1";
-  if (!skipBuild) {
-    log("building the app (next build)");
-    run(bin("next"), ["build"]);
-  } else if (!fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {
-    console.error("[start] no build found in .next: run `npm run build` or start without --no-build.");
-    process.exit(1);
+  let database: EmbeddedDatabase | null = null;
+  if (embedded) {
+    log(`starting PostgreSQL on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
+    database = await startEmbeddedDatabase({
+      ...embedded,
+      log: (line) => {
+        if (/\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line)) console.error(`[database] ${line}`);
+      },
+    });
   }
 
   const children: { name: string; proc: ChildProcess }[] = [];
   let stopping = false;
-
-  const stopAll = (code: number) => {
+  const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    for (const c of children) if (c.proc.exitCode === null) c.proc.kill("SIGTERM");
-    const deadline = setTimeout(() => {
-      for (const c of children) if (c.proc.exitCode === null) c.proc.kill("SIGKILL");
-      process.exit(code);
-    }, 5000);
-    deadline.unref();
-    Promise.all(children.map((c) => (c.proc.exitCode !== null ? null : new Promise((r) => c.proc.once("exit", r))))).then(() =>
-      process.exit(code),
-    );
+    const running = children.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null);
+    for (const c of running) c.proc.kill("SIGTERM");
+    const killer = setTimeout(() => {
+      for (const c of running) if (c.proc.exitCode === null) c.proc.kill("SIGKILL");
+    }, STOP_GRACE_MS);
+    await Promise.all(running.map((c) => new Promise((r) => (c.proc.exitCode !== null ? r(null) : c.proc.once("exit", r)))));
+    clearTimeout(killer);
+    await database?.stop().catch(() => undefined);
+    process.exit(code);
   };
+  process.on("SIGINT", () => void stopAll(0));
+  process.on("SIGTERM", () => void stopAll(0));
 
-  const startService = (name: string, cmd: string, argv: string[]) => {
+  try {
+    log("applying migrations");
+    run(bin("prisma"), ["migrate", "deploy"]);
+
+    const skipBuild = args.has("--no-build") || process.env.SKIP_BUILD === "1";
+    if (!skipBuild) {
+      log("building the app (next build)");
+      run(bin("next"), ["build"]);
+    } else if (!fs.existsSync(path.join(root, ".next", "BUILD_ID"))) {
+      fail("no build found in .next: run `npm run build` or start without --no-build.");
+    }
+  } catch (err) {
+    await database?.stop();
+    throw err;
+  }
+
+  const startService = (name: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) => {
     const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env });
     const prefix = (chunk: Buffer) =>
       chunk
@@ -101,14 +122,11 @@ async function main() {
     proc.on("exit", (code, signal) => {
       if (stopping) return;
       console.error(`[start] ${name} exited (${code ?? signal}); stopping everything.`);
-      stopAll(code || 1);
+      void stopAll(code || 1);
     });
     children.push({ name, proc });
     return proc;
   };
-
-  process.on("SIGINT", () => stopAll(0));
-  process.on("SIGTERM", () => stopAll(0));
 
   const tsx = [bin("tsx"), "--conditions=react-server"] as const;
   startService("storage", tsx[0], [tsx[1], "scripts/storage.ts"]);
@@ -118,14 +136,20 @@ async function main() {
   run(tsx[0], [tsx[1], "prisma/seed.ts"]);
 
   startService("edge", tsx[0], [tsx[1], "edge/main.ts"]);
-  startService("worker", tsx[0], [tsx[1], "worker/main.ts"]);
+  for (let i = 1; i <= workers; i++) {
+    const name = workers > 1 ? `worker-${i}` : "worker";
+    // Each worker answers health checks on its own port when WORKER_HEALTH_PORT is set.
+    const healthPort = config.worker.healthPort ? String(config.worker.healthPort + i - 1) : "";
+    startService(name, tsx[0], [tsx[1], "worker/main.ts"], { ...process.env, WORKER_HEALTH_PORT: healthPort });
+  }
   startService("app", bin("next"), ["start", "-p", String(config.server.port), "-H", config.server.host]);
   await waitForPort(config.server.port, "app");
-  log(`ready: ${config.server.publicUrl} (media edge ${config.edge.publicUrl})`);
+  log(
+    `ready in ${Math.round((Date.now() - started) / 1000)} s: ${config.server.publicUrl} (media edge ${config.edge.publicUrl}, ${workers} worker${workers === 1 ? "" : "s"}, database ${embedded ? `embedded on port ${embedded.port}` : "external"})`,
+  );
 }
 
 async function portInUse(port: number): Promise<boolean> {
-  const net = await import("node:net");
   return new Promise((resolve) => {
     const s = net.connect(port, "127.0.0.1");
     s.once("connect", () => {

@@ -20,14 +20,14 @@ export interface PlannedRendition extends Rendition {
   playlist: string;
 }
 
-/** What goes into Asset.renditions (JSON). */
-export interface RenditionRecord {
+/** What goes into Asset.renditions (jsonb; read back with lib/assets/renditions.ts). */
+export type RenditionRecord = {
   name: string;
   width: number;
   height: number;
   bandwidth: number;
   playlist: string;
-}
+};
 
 const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
 

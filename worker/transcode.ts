@@ -80,13 +80,7 @@ export interface TranscodeResult {
 const UPLOAD_CONCURRENCY = 4;
 
 function parsePayload(job: Job): TranscodePayload {
-  let value: unknown;
-  try {
-    value = JSON.parse(job.payload);
-  } catch {
-    throw new PermanentJobError("The job payload is not JSON.");
-  }
-  const p = value as Partial<TranscodePayload> | null;
+  const p = job.payload as Partial<TranscodePayload> | null;
   if (!p || typeof p.assetId !== "string" || typeof p.sourceKey !== "string") {
     throw new PermanentJobError("The job payload lacks assetId/sourceKey.");
   }
@@ -256,7 +250,7 @@ export async function transcodeJob(ctx: TranscodeContext): Promise<TranscodeResu
     // 4. Commit. From here on a shutdown waits for us (the transaction is short).
     await lease.assertOwned();
     const now = new Date();
-    const renditionJson = JSON.stringify(renditionRecords(renditions));
+    const renditionJson = renditionRecords(renditions);
     try {
       await db.$transaction([
         completeJobOperation(db, job.id, ctx.workerId, now),
@@ -331,12 +325,8 @@ export async function removeSupersededVideos(db: PrismaClient, storage: Storage,
       const sources = new Set<string>();
       if (a.upload?.key) sources.add(a.upload.key);
       for (const j of a.jobs) {
-        try {
-          const key = (JSON.parse(j.payload) as Partial<TranscodePayload>).sourceKey;
-          if (typeof key === "string" && key.startsWith("sources/")) sources.add(key);
-        } catch {
-          // not ours to interpret
-        }
+        const key = (j.payload as Partial<TranscodePayload> | null)?.sourceKey;
+        if (typeof key === "string" && key.startsWith("sources/")) sources.add(key);
       }
       for (const key of sources) await storage.deleteObject(key);
       await db.$transaction([

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { embeddedDatabaseUrl } from "../db/embedded-url";
 
 /**
  * The one configuration schema of every process (app, edge, worker, storage server, seed,
@@ -26,6 +27,10 @@ const optional = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const port = int(0, 65535);
 const url = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
+const url_pg = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, "a postgresql:// URL (PostgreSQL is the only database)")
+  .refine((v) => URL.canParse(v), "not a valid URL");
 const list = z
   .string()
   .transform((v) =>
@@ -55,7 +60,16 @@ export const envSchema = z.object({
   AUTH_WINDOW_MINUTES: int(1, 24 * 60).default(15),
 
   // database
-  DATABASE_URL: optional,
+  DATABASE_URL: url_pg.optional(),
+  PGHOST: optional,
+  PGPORT: port.optional(),
+  PGDATABASE: optional,
+  PGUSER: optional,
+  PGPASSWORD: optional,
+  PGSSLMODE: optional,
+  EMBEDDED_DB_PORT: port.default(5433),
+  EMBEDDED_DB_DIR: z.string().default("var/pg"),
+  EMBEDDED_DB_NAME: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, "lowercase letters, digits and _").default("lumen"),
 
   // storage (S3 API)
   S3_BUCKET: z.string().min(3).default("media"),
@@ -101,6 +115,10 @@ export const envSchema = z.object({
   WORKER_HEARTBEAT_MS: int(100, 3_600_000).optional(),
   WORKER_TMP_DIR: optional,
   WORKER_ID: optional,
+  /** Health endpoint of a worker (GET /health); unset = none. `npm start` gives worker i the port + i - 1. */
+  WORKER_HEALTH_PORT: port.optional(),
+  /** How many workers `npm start` runs. */
+  WORKERS: int(0, 32).default(1),
   FFMPEG_PATH: optional,
 
   // seed
@@ -140,7 +158,11 @@ export interface Config {
   /** `next build` is running (NEXT_PHASE=phase-production-build). */
   building: boolean;
   server: { port: number; host: string; publicUrl: string };
-  database: { url: string };
+  database: {
+    url: string;
+    /** The embedded server `npm start` runs when no database is configured (else null: nothing is embedded). */
+    embedded: { port: number; dataDir: string; database: string } | null;
+  };
   auth: {
     secret: string;
     github: { clientId: string; clientSecret: string } | null;
@@ -169,7 +191,16 @@ export interface Config {
     /** `id=path-or-PEM,...`; in local mode the app's own keys when unset. */
     trustedKeys: string | undefined;
   };
-  worker: { pollMs: number; leaseSeconds: number; heartbeatMs: number; tmpDir: string | undefined; id: string | undefined; ffmpegPath: string | undefined };
+  worker: {
+    pollMs: number;
+    leaseSeconds: number;
+    heartbeatMs: number;
+    tmpDir: string | undefined;
+    id: string | undefined;
+    ffmpegPath: string | undefined;
+    healthPort: number | undefined;
+  };
+  start: { workers: number };
   seed: { media: boolean };
 }
 
@@ -201,7 +232,7 @@ export function parseConfig(env: Env): Config {
     nodeEnv: e.NODE_ENV,
     building: e.NEXT_PHASE === "phase-production-build",
     server: { port: e.PORT, host: e.HOST, publicUrl },
-    database: { url: e.DATABASE_URL ?? "file:./var/dev.db" },
+    database: databaseSettings(e),
     auth: {
       // Only outside production; requireFor("app") refuses production without a real secret.
       secret: e.NEXTAUTH_SECRET ?? (e.NODE_ENV === "production" ? "" : DEV_NEXTAUTH_SECRET),
@@ -248,9 +279,27 @@ export function parseConfig(env: Env): Config {
       tmpDir: e.WORKER_TMP_DIR,
       id: e.WORKER_ID,
       ffmpegPath: e.FFMPEG_PATH,
+      healthPort: e.WORKER_HEALTH_PORT,
     },
+    start: { workers: e.WORKERS },
     seed: { media: e.SEED_MEDIA === "1" },
   };
+}
+
+/**
+ * DATABASE_URL wins; else the libpq-style PGHOST/PGPORT/PGDATABASE/PGUSER/PGPASSWORD (what
+ * ECS injects from the RDS secret); else, locally, the embedded server.
+ */
+function databaseSettings(e: EnvVars): Config["database"] {
+  if (e.DATABASE_URL) return { url: e.DATABASE_URL, embedded: null };
+  if (e.PGHOST) {
+    const auth = e.PGUSER ? `${encodeURIComponent(e.PGUSER)}${e.PGPASSWORD ? `:${encodeURIComponent(e.PGPASSWORD)}` : ""}@` : "";
+    const ssl = e.PGSSLMODE ? `?sslmode=${encodeURIComponent(e.PGSSLMODE)}` : "";
+    return { url: `postgresql://${auth}${e.PGHOST}:${e.PGPORT ?? 5432}/${encodeURIComponent(e.PGDATABASE ?? "postgres")}${ssl}`, embedded: null };
+  }
+  if (e.APP_ENV !== "local") return { url: "", embedded: null };
+  const embedded = { port: e.EMBEDDED_DB_PORT, dataDir: e.EMBEDDED_DB_DIR, database: e.EMBEDDED_DB_NAME };
+  return { url: embeddedDatabaseUrl(embedded.port, embedded.database), embedded };
 }
 
 export type ProcessName = "app" | "edge" | "worker" | "storage-server" | "seed";
@@ -276,6 +325,9 @@ export function problemsFor(process: ProcessName, c: Config): string[] {
     need(c.edge.publicUrl, "MEDIA_BASE_URL: required (the URL viewers use for the edge)");
     need(c.edge.trustedKeys, "EDGE_TRUSTED_KEYS: required (id=/path/to/public.pem,...) unless APP_ENV=local with CLOUDFRONT_KEY_PAIR_ID set");
     need(c.storage.endpoint || c.appEnv === "aws", "S3_ENDPOINT: required for the edge outside AWS");
+  }
+  if ((process === "app" || process === "worker" || process === "seed") && !c.database.url) {
+    problems.push("DATABASE_URL: required with APP_ENV=aws (or PGHOST, PGDATABASE, PGUSER, PGPASSWORD)");
   }
   if (process === "worker") {
     need(c.worker.heartbeatMs < c.worker.leaseSeconds * 1000, "WORKER_HEARTBEAT_MS: must be shorter than the lease (WORKER_LEASE_SECONDS)");

@@ -8,7 +8,7 @@ export async function listPublishedCourses(search?: string) {
   const courses = await db.course.findMany({
     where: {
       published: true,
-      ...(q ? { OR: [{ title: { contains: q } }, { summary: { contains: q } }] } : {}),
+      ...(q ? { OR: [{ title: { contains: q, mode: "insensitive" } }, { summary: { contains: q, mode: "insensitive" } }] } : {}),
     },
     orderBy: [{ publishedAt: "desc" }, { title: "asc" }],
     select: {

@@ -13,6 +13,6 @@ export interface TranscodePayload {
 /** Queues a background job; a worker (worker/main.ts) claims it with a lease. */
 export async function enqueueJob(db: PrismaClient, type: JobType, payload: TranscodePayload) {
   return db.job.create({
-    data: { type, payload: JSON.stringify(payload), assetId: payload.assetId, status: "QUEUED" },
+    data: { type, payload: { ...payload }, assetId: payload.assetId, status: "QUEUED" },
   });
 }

@@ -5,6 +5,7 @@ import { canViewCourse, requireLessonAccess, type CourseFacts, type Viewer } fro
 import { NotFoundError } from "@/lib/errors";
 import type { LessonMedia } from "@/lib/media/delivery-types";
 import { contentDisposition } from "@/lib/storage/content-types";
+import { parseRenditions } from "@/lib/assets/renditions";
 import { rewritePlaylist } from "@/lib/media/hls";
 import { signer } from "@/lib/cloudfront/instance";
 import { storage } from "@/lib/storage/instance";
@@ -85,15 +86,6 @@ export async function coverUrls(viewer: Viewer | null, courses: CourseWithCover[
   return out;
 }
 
-function parseRenditions(json: string | null): NonNullable<LessonMedia["video"]>["renditions"] {
-  if (!json) return [];
-  try {
-    const v = JSON.parse(json) as { name: string; width: number; height: number; bandwidth: number }[];
-    return Array.isArray(v) ? v.map(({ name, width, height, bandwidth }) => ({ name, width, height, bandwidth })) : [];
-  } catch {
-    return [];
-  }
-}
 
 function masterFolder(storageKey: string): string {
   return storageKey.slice(0, storageKey.lastIndexOf("/") + 1);
@@ -143,7 +135,7 @@ export async function lessonMedia(viewer: Viewer | null, lessonId: string): Prom
       auth,
       posterUrl: await signObject(posterKey, media().ttl.image),
       durationSeconds: video.durationSeconds,
-      renditions: parseRenditions(video.renditions),
+      renditions: parseRenditions(video.renditions).map(({ name, width, height, bandwidth }) => ({ name, width, height, bandwidth })),
     };
   }
   return { video: videoOut, captions, attachments };

@@ -19,6 +19,7 @@ import {
   sourceUploadKey,
 } from "@/lib/storage/keys";
 import { NoSuchUploadError } from "@/lib/storage/s3";
+import { parseRenditions } from "@/lib/assets/renditions";
 import { CaptionFormatError, toWebVtt } from "./captions";
 import { COVER_SIZES, ImageProcessingError, renderCoverVariants } from "./images";
 import { KIND_RULES, baseType, checkFile, formatBytes, languageLabel, partLength, partPlan, type UploadKind } from "./rules";
@@ -79,17 +80,6 @@ export interface AssetView {
 
 type AssetWithExtras = Asset & { upload?: Pick<Upload, "id"> | null; jobs?: Pick<Job, "status" | "progress">[] };
 
-function parseRenditions(json: string | null): AssetView["renditions"] {
-  if (!json) return [];
-  try {
-    const v = JSON.parse(json) as { name?: unknown; width?: unknown; height?: unknown }[];
-    return Array.isArray(v)
-      ? v.filter((r) => typeof r?.name === "string").map((r) => ({ name: String(r.name), width: Number(r.width) || 0, height: Number(r.height) || 0 }))
-      : [];
-  } catch {
-    return [];
-  }
-}
 
 function toView(a: AssetWithExtras): AssetView {
   const job = a.jobs?.[0];
@@ -104,7 +94,7 @@ function toView(a: AssetWithExtras): AssetView {
     durationSeconds: a.durationSeconds,
     width: a.width,
     height: a.height,
-    renditions: parseRenditions(a.renditions),
+    renditions: parseRenditions(a.renditions).map(({ name, width, height }) => ({ name, width, height })),
     language: a.language,
     label: a.label,
     createdAt: a.createdAt.toISOString(),

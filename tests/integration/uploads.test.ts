@@ -270,7 +270,7 @@ describe("video (multipart, resumable)", () => {
     const jobs = await db.job.findMany({ where: { assetId: started.assetId } });
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ type: "transcode", status: "QUEUED" });
-    expect(JSON.parse(jobs[0]!.payload)).toEqual({ assetId: started.assetId, sourceKey: upload.key });
+    expect(jobs[0]!.payload).toEqual({ assetId: started.assetId, sourceKey: upload.key });
     const asset = await db.asset.findUniqueOrThrow({ where: { id: started.assetId } });
     expect(asset.storageKey).toBe(keys.lessonVideoMasterKey(courseId, lesson.id, started.assetId));
 
@@ -285,7 +285,7 @@ describe("video (multipart, resumable)", () => {
     expect((await uploads.getAssetStatus(instructor, started.assetId)).status).toBe("PROCESSING");
 
     // Once it is the lesson's video (the worker's swap), publishing works again.
-    await db.asset.update({ where: { id: started.assetId }, data: { status: "READY", durationSeconds: 61, renditions: JSON.stringify([{ name: "360p", width: 640, height: 360 }]) } });
+    await db.asset.update({ where: { id: started.assetId }, data: { status: "READY", durationSeconds: 61, renditions: [{ name: "360p", width: 640, height: 360 }] } });
     await db.lesson.update({ where: { id: lesson.id }, data: { videoAssetId: started.assetId } });
     await publishCourse(instructor, courseId, true);
     const after = await uploads.lessonMediaForEditing(instructor, courseId, lesson.id);

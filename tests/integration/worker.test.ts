@@ -189,7 +189,7 @@ describe("transcoding worker", () => {
     });
     expect(asset.durationSeconds).toBeGreaterThan(4.5);
     expect(asset.durationSeconds).toBeLessThan(5.5);
-    expect(JSON.parse(asset.renditions!)).toEqual([
+    expect(asset.renditions).toEqual([
       { name: "360p", width: 640, height: 360, bandwidth: 896_000, playlist: "360p/index.m3u8" },
       { name: "180p", width: 320, height: 180, bandwidth: 314_000, playlist: "180p/index.m3u8" },
     ]);

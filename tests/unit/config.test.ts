@@ -48,7 +48,7 @@ describe("one configuration for every process", () => {
       CLOUDFRONT_KEY_PAIR_ID: "K2JCJMDEHXQW5F",
       CLOUDFRONT_PRIVATE_KEY_PATH: "/run/secrets/cf.pem",
       EDGE_TRUSTED_KEYS: "K2JCJMDEHXQW5F=/run/secrets/cf.pub.pem",
-      DATABASE_URL: "file:/data/portal.db",
+      DATABASE_URL: "postgresql://portal:secret@db.internal:5432/portal",
     };
     const { app, edge, worker } = allThree(env);
     for (const c of [app, edge, worker]) {
@@ -56,7 +56,7 @@ describe("one configuration for every process", () => {
     }
     expect(app.media.baseUrl).toBe("https://media.example.com");
     expect(edge.edge.publicUrl).toBe(app.media.baseUrl);
-    expect(worker.database.url).toBe("file:/data/portal.db");
+    expect(worker.database.url).toBe("postgresql://portal:secret@db.internal:5432/portal");
   });
 
   it("names every variable at fault", () => {
