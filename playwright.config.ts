@@ -1,4 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
+import { E2E_NEXTAUTH_SECRET } from "./tests/e2e/secrets";
 
 /**
  * E2E against the production build on its own ports and data (var/e2e*), started by
@@ -13,6 +14,10 @@ export const e2e = {
   appUrl: `http://localhost:${APP_PORT}`,
   edgeUrl: `http://localhost:${EDGE_PORT}`,
   storagePort: STORAGE_PORT,
+  /** The e2e server's database: tests/e2e/fixtures.ts runs the data factories against it. */
+  databaseUrl: "file:./var/e2e.db",
+  /** The server's session secret: the `signInAs` fixture mints session cookies with it. */
+  nextAuthSecret: E2E_NEXTAUTH_SECRET,
 };
 
 export default defineConfig({
@@ -45,7 +50,8 @@ export default defineConfig({
       PORT: String(APP_PORT),
       HOST: "127.0.0.1",
       NEXTAUTH_URL: e2e.appUrl,
-      DATABASE_URL: "file:./var/e2e.db",
+      NEXTAUTH_SECRET: e2e.nextAuthSecret,
+      DATABASE_URL: e2e.databaseUrl,
       STORAGE_DIR: "var/e2e-storage",
       STORAGE_PORT: String(STORAGE_PORT),
       EDGE_PORT: String(EDGE_PORT),
