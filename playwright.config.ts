@@ -1,4 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
+import { embeddedDatabaseUrl } from "./lib/db/embedded-url";
+import { E2E_NEXTAUTH_SECRET } from "./tests/e2e/secrets";
 
 /**
  * E2E against the production build on its own ports and data (var/e2e*), started by
@@ -9,10 +11,15 @@ const offset = Number(process.env.E2E_PORT_OFFSET ?? 0);
 const APP_PORT = 3100 + offset;
 const EDGE_PORT = 4100 + offset;
 const STORAGE_PORT = 4669 + offset;
+const DATABASE_PORT = 5533 + offset;
 export const e2e = {
   appUrl: `http://localhost:${APP_PORT}`,
   edgeUrl: `http://localhost:${EDGE_PORT}`,
   storagePort: STORAGE_PORT,
+  /** The e2e server's database: tests/e2e/fixtures.ts runs the data factories against it. */
+  databaseUrl: embeddedDatabaseUrl(DATABASE_PORT, "lumen"),
+  /** The server's session secret: the `signInAs` fixture mints session cookies with it. */
+  nextAuthSecret: E2E_NEXTAUTH_SECRET,
 };
 
 export default defineConfig({
@@ -45,8 +52,9 @@ export default defineConfig({
       PORT: String(APP_PORT),
       HOST: "127.0.0.1",
       NEXTAUTH_URL: e2e.appUrl,
-      // Its own embedded PostgreSQL cluster (var/e2e-pg), reset by --fresh.
-      EMBEDDED_DB_PORT: String(5533 + offset),
+      NEXTAUTH_SECRET: e2e.nextAuthSecret,
+      // Its own embedded PostgreSQL cluster (var/e2e-pg, database lumen), reset by --fresh.
+      EMBEDDED_DB_PORT: String(DATABASE_PORT),
       EMBEDDED_DB_DIR: "var/e2e-pg",
       STORAGE_DIR: "var/e2e-storage",
       STORAGE_PORT: String(STORAGE_PORT),

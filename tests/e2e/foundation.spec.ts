@@ -1,5 +1,7 @@
-import { expect, test } from "@playwright/test";
-import { grantAccess, openCourse, revokeAccess, screenshot, signIn, signOut, signUp, uniqueEmail, users } from "./helpers";
+import { expect, test } from "./fixtures";
+import { openCourse, openStudents, revokeAccess, screenshot, signOut, signUp, uniqueEmail } from "./helpers";
+
+const stamp = () => Date.now().toString(36);
 
 test.describe("learner journey", () => {
   test("sign up, enrol in the free course, complete a lesson, see progress", async ({ page }, testInfo) => {
@@ -25,7 +27,8 @@ test.describe("learner journey", () => {
     await expect(card.getByTestId("dashboard-progress")).toHaveText("1 of 4 lessons complete (25%)");
   });
 
-  test("sign-up and sign-in errors are clear", async ({ page }) => {
+  test("sign-up and sign-in errors are clear", async ({ page, factories }) => {
+    const existing = await factories.createUser({ password: "existing-pass-42" });
     await page.goto("/signup");
     await page.getByLabel("Name").fill("Weak");
     await page.getByLabel("Email").fill(uniqueEmail("weak"));
@@ -33,13 +36,13 @@ test.describe("learner journey", () => {
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page.locator('[data-field-error="password"]')).toContainText("at least 10");
 
-    await page.getByLabel("Email").fill(users.student);
+    await page.getByLabel("Email").fill(existing.email);
     await page.getByLabel("Password").fill("a-strong-pass-42");
     await page.getByRole("button", { name: "Create account" }).click();
     await expect(page.locator("main").getByRole("alert").first()).toContainText("already exists");
 
     await page.goto("/signin");
-    await page.getByLabel("Email").fill(users.student);
+    await page.getByLabel("Email").fill(existing.email);
     await page.getByLabel("Password").fill("wrong-password-1");
     await page.getByRole("button", { name: "Sign in", exact: true }).click();
     await expect(page.locator("main").getByRole("alert")).toHaveText("Wrong email or password.");
@@ -47,36 +50,55 @@ test.describe("learner journey", () => {
 });
 
 test.describe("access control", () => {
-  test("free previews open for anyone; paid lessons show locked in the syllabus", async ({ page }) => {
-    await signIn(page, users.newcomer);
-    await openCourse(page, "Practical Cloud Security");
+  test("free previews open for anyone; paid lessons show locked in the syllabus", async ({ page, factories, signInAs }) => {
+    const instructor = await factories.createUser({ role: "INSTRUCTOR" });
+    const course = await factories.createCourse({
+      instructor,
+      title: `Previewed Course ${stamp()}`,
+      lessons: [
+        { title: "A free look around", isFreePreview: true, body: "What this course covers, free for everyone." },
+        { title: "Members only" },
+      ],
+    });
+    await signInAs(await factories.createUser()); // enrolled in nothing
+    await openCourse(page, course.title);
     const syllabus = page.getByTestId("syllabus");
-    await expect(syllabus.getByRole("link", { name: "Signed URLs and signed cookies" })).toHaveCount(0);
-    await expect(syllabus.getByTestId("syllabus-lesson").filter({ hasText: "Why public buckets leak" })).toContainText("Free preview");
-    await syllabus.getByRole("link", { name: "Why public buckets leak" }).click();
-    await expect(page.getByTestId("lesson-body")).toContainText("public bucket incidents");
+    await expect(syllabus.getByRole("link", { name: "Members only" })).toHaveCount(0);
+    await expect(syllabus.getByTestId("syllabus-lesson").filter({ hasText: "A free look around" })).toContainText("Free preview");
+    await syllabus.getByRole("link", { name: "A free look around" }).click();
+    await expect(page.getByTestId("lesson-body")).toContainText("free for everyone");
   });
 
-  test("paid lesson: 403 with reason for outsiders, open for the enrolled, gone when expired", async ({ browser }) => {
+  test("paid lesson: 403 with reason for outsiders, open for the enrolled, gone when expired", async ({ browser, factories, signInAs }) => {
+    const instructor = await factories.createUser({ role: "INSTRUCTOR" });
+    const course = await factories.createCourse({
+      instructor,
+      title: `Paid Course ${stamp()}`,
+      lessons: [{ title: "Welcome", isFreePreview: true }, { title: "The paid lesson", body: "Only enrolled students read this sentence." }],
+    });
+    const [student, outsider, lapsed] = [await factories.createUser(), await factories.createUser(), await factories.createUser()];
+    await factories.enrol(student, course, "active");
+    await factories.enrol(lapsed, course, "expired");
+
     // The enrolled student reads the lesson and learns its URL.
     const enrolled = await browser.newPage();
-    await signIn(enrolled, users.student);
-    await openCourse(enrolled, "Practical Cloud Security");
-    await enrolled.getByTestId("syllabus").getByRole("link", { name: "Signed URLs and signed cookies" }).click();
-    await expect(enrolled.getByTestId("lesson-body")).toContainText("CloudFront signed URLs and cookies");
+    await signInAs(student, enrolled);
+    await openCourse(enrolled, course.title);
+    await enrolled.getByTestId("syllabus").getByRole("link", { name: "The paid lesson" }).click();
+    await expect(enrolled.getByTestId("lesson-body")).toContainText("Only enrolled students read this sentence.");
     const lessonPath = new URL(enrolled.url()).pathname;
 
-    const outsider = await browser.newPage();
-    await signIn(outsider, users.newcomer);
-    await outsider.goto(lessonPath);
-    await expect(outsider.getByTestId("access-denied")).toHaveAttribute("data-reason", "not-enrolled");
-    await expect(outsider.getByRole("link", { name: "Redeem an access code" })).toBeVisible();
-    const html = await (await outsider.request.get(lessonPath)).text();
+    const outside = await browser.newPage();
+    await signInAs(outsider, outside);
+    await outside.goto(lessonPath);
+    await expect(outside.getByTestId("access-denied")).toHaveAttribute("data-reason", "not-enrolled");
+    await expect(outside.getByRole("link", { name: "Redeem an access code" })).toBeVisible();
+    const html = await (await outside.request.get(lessonPath)).text();
     expect(html).toContain("403 · Access denied");
-    expect(html).not.toContain("CloudFront signed URLs and cookies");
+    expect(html).not.toContain("Only enrolled students read this sentence.");
 
     const expired = await browser.newPage();
-    await signIn(expired, users.expired);
+    await signInAs(lapsed, expired);
     await expired.goto(lessonPath);
     await expect(expired.getByTestId("access-denied")).toHaveAttribute("data-reason", "enrollment-expired");
     await expect(expired.getByText("Your access has expired")).toBeVisible();
@@ -86,47 +108,53 @@ test.describe("access control", () => {
     await expect(anonymous.getByTestId("access-denied")).toHaveAttribute("data-reason", "unauthenticated");
   });
 
-  test("a revoked enrolment loses access on the next request", async ({ browser }) => {
-    const email = uniqueEmail("revokee");
+  test("a revoked enrolment loses access on the next request", async ({ browser, factories, signInAs }) => {
+    const teacher = await factories.createUser({ role: "INSTRUCTOR" });
+    const course = await factories.createCourse({ instructor: teacher, title: `Revocable Course ${stamp()}`, lessons: [{ title: "Rotating signing keys" }] });
+    const revokee = await factories.createUser();
+    await factories.enrol(revokee, course, "active");
+
     const student = await browser.newPage();
-    await signUp(student, "Revokee", email);
-
-    const instructor = await browser.newPage();
-    await signIn(instructor, users.instructor);
-    await grantAccess(instructor, "Practical Cloud Security", email);
-
-    await openCourse(student, "Practical Cloud Security");
+    await signInAs(revokee, student);
+    await openCourse(student, course.title);
     await student.getByTestId("syllabus").getByRole("link", { name: "Rotating signing keys" }).click();
     await expect(student.getByTestId("lesson-body")).toBeVisible();
     const lessonPath = new URL(student.url()).pathname;
 
-    await revokeAccess(instructor, email);
+    const instructor = await browser.newPage();
+    await signInAs(teacher, instructor);
+    await openStudents(instructor, course.title);
+    await revokeAccess(instructor, revokee.email);
 
     await student.goto(lessonPath);
     await expect(student.getByTestId("access-denied")).toHaveAttribute("data-reason", "enrollment-revoked");
   });
 
-  test("a student cannot open the instructor area", async ({ page }) => {
-    await signIn(page, users.student);
+  test("a student cannot open the instructor area", async ({ page, factories, signInAs }) => {
+    await signInAs(await factories.createUser());
     await page.goto("/instructor");
     await expect(page.getByTestId("access-denied")).toContainText("for instructors");
   });
 });
 
 test.describe("access codes", () => {
-  test("a code works once and is refused beyond its max uses", async ({ browser }) => {
+  test("a code works once and is refused beyond its max uses", async ({ browser, factories, signInAs }) => {
+    const instructor = await factories.createUser({ role: "INSTRUCTOR" });
+    const course = await factories.createCourse({ instructor, title: `Coded Course ${stamp()}` });
+    const { code } = await factories.createAccessCode(course, { code: `ONCE-${stamp()}`, maxUses: 1 });
+
     const first = await browser.newPage();
-    await signUp(first, "First Redeemer", uniqueEmail("redeem1"));
+    await signInAs(await factories.createUser(), first);
     await first.goto("/redeem");
-    await first.getByLabel("Access code").fill("video-once");
+    await first.getByLabel("Access code").fill(code.toLowerCase()); // codes are case-insensitive
     await first.getByRole("button", { name: "Redeem" }).click();
     await expect(first.getByText("Access code accepted: you are enrolled.")).toBeVisible();
     await expect(first.getByTestId("enrolled-badge")).toBeVisible();
 
     const second = await browser.newPage();
-    await signUp(second, "Second Redeemer", uniqueEmail("redeem2"));
+    await signInAs(await factories.createUser(), second);
     await second.goto("/redeem");
-    await second.getByLabel("Access code").fill("VIDEO-ONCE");
+    await second.getByLabel("Access code").fill(code);
     await second.getByRole("button", { name: "Redeem" }).click();
     await expect(second.locator("main").getByRole("alert")).toContainText("maximum number of times");
 
@@ -137,8 +165,8 @@ test.describe("access codes", () => {
 });
 
 test.describe("instructor", () => {
-  test("creates and publishes a course that then appears in the catalogue", async ({ page }) => {
-    await signIn(page, users.instructor);
+  test("creates and publishes a course that then appears in the catalogue", async ({ page, factories, signInAs }) => {
+    await signInAs(await factories.createUser({ role: "INSTRUCTOR" }));
     await page.goto("/instructor/courses/new");
     const title = `Playwright Course ${Date.now().toString(36)}`;
     await page.getByLabel("Title", { exact: true }).fill(title);

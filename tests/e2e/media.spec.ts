@@ -1,10 +1,11 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { loadEnvFiles } from "../../lib/config/env-files";
 import { e2e } from "../../playwright.config";
-import { grantAccess, openCourse, revokeAccess, signIn, signUp, uniqueEmail, users } from "./helpers";
+import { expect, test, type RemoteFactories } from "./fixtures";
+import { openCourse, openStudents, revokeAccess, users } from "./helpers";
 
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
@@ -16,6 +17,16 @@ function privateKeyMaterial(): { pem: string; chunks: string[] } {
   const body = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
   const chunks = [0.2, 0.5, 0.8].map((f) => body.slice(Math.floor(body.length * f), Math.floor(body.length * f) + 40));
   return { pem, chunks };
+}
+
+/**
+ * A fresh student enrolled in a demo course. The demo courses are used here for their media (the
+ * seed transcoded real videos with captions and worksheets); who is enrolled is up to the test.
+ */
+async function enrolledStudent(factories: RemoteFactories, courseSlug: string) {
+  const student = await factories.createUser();
+  await factories.enrol(student, await factories.findCourse(courseSlug), "active");
+  return student;
 }
 
 async function openLesson(page: Page, course: string, lesson: string) {
@@ -35,8 +46,8 @@ async function playAndAdvance(page: Page) {
 }
 
 test.describe("protected media", () => {
-  test("an enrolled student sees signed images, plays the video with captions and downloads the worksheet", async ({ page }) => {
-    await signIn(page, users.student);
+  test("an enrolled student sees signed images, plays the video with captions and downloads the worksheet", async ({ page, factories, signInAs }) => {
+    await signInAs(await enrolledStudent(factories, "cloud-security"));
     await page.goto("/courses");
     const covers = page.getByTestId("course-cover-image");
     await expect(covers).toHaveCount(3);
@@ -63,16 +74,16 @@ test.describe("protected media", () => {
     expect(await res.text()).toContain("Worksheet: Signed URLs and signed cookies");
   });
 
-  test("the free preview plays for a visitor who is not enrolled", async ({ page }) => {
-    await signIn(page, users.newcomer);
+  test("the free preview plays for a visitor who is not enrolled", async ({ page, factories, signInAs }) => {
+    await signInAs(await factories.createUser());
     await openLesson(page, "Practical Cloud Security", "Why public buckets leak");
     await playAndAdvance(page);
   });
 
-  test("a student who is not enrolled gets no signed URL or cookie, and the edge answers MissingKey", async ({ browser }) => {
+  test("a student who is not enrolled gets no signed URL or cookie, and the edge answers MissingKey", async ({ browser, factories, signInAs }) => {
     // Learn a real segment URL from an enrolled session.
     const enrolled = await browser.newPage();
-    await signIn(enrolled, users.student);
+    await signInAs(await enrolledStudent(factories, "cloud-security"), enrolled);
     await openLesson(enrolled, "Practical Cloud Security", "Signed URLs and signed cookies");
     const manifestUrl = (await enrolled.getByTestId("video-player").getAttribute("data-manifest-url"))!;
     const lessonPath = new URL(enrolled.url()).pathname;
@@ -80,7 +91,7 @@ test.describe("protected media", () => {
     const segmentUrl = new URL("360p/seg_000.ts", manifestUrl).toString();
 
     const outsider = await browser.newPage();
-    await signIn(outsider, users.newcomer);
+    await signInAs(await factories.createUser(), outsider);
     const html = await (await outsider.request.get(lessonPath)).text();
     expect(html).toContain("403 · Access denied");
     expect(html).not.toContain("Signature=");
@@ -99,8 +110,8 @@ test.describe("protected media", () => {
     expect(playlist.status()).toBe(403);
   });
 
-  test("a signed URL copied from an enrolled session stops working after it expires", async ({ page }) => {
-    await signIn(page, users.student);
+  test("a signed URL copied from an enrolled session stops working after it expires", async ({ page, factories, signInAs }) => {
+    await signInAs(await enrolledStudent(factories, "cloud-security"));
     await openLesson(page, "Practical Cloud Security", "Signed URLs and signed cookies");
     const href = (await page.getByTestId("attachment-link").first().getAttribute("href"))!;
     const expires = Number(new URL(href).searchParams.get("Expires"));
@@ -116,8 +127,8 @@ test.describe("protected media", () => {
     await copied.close();
   });
 
-  test("the cookie for lesson A does not open lesson B's segments", async ({ page }) => {
-    await signIn(page, users.student);
+  test("the cookie for lesson A does not open lesson B's segments", async ({ page, factories, signInAs }) => {
+    await signInAs(await enrolledStudent(factories, "sql-basics"));
     await openLesson(page, "Getting Started with SQL", "Joining tables");
     const manifestB = (await page.getByTestId("video-player").getAttribute("data-manifest-url"))!;
     await openLesson(page, "Getting Started with SQL", "What is a relational database?");
@@ -138,23 +149,23 @@ test.describe("protected media", () => {
     await ctx.close();
   });
 
-  test("a revoked enrolment loses playback at the next cookie refresh", async ({ browser }) => {
-    const email = uniqueEmail("viewer");
+  test("a revoked enrolment loses playback at the next cookie refresh", async ({ browser, factories, signInAs }) => {
+    const viewer = await enrolledStudent(factories, "cloud-security");
     const student = await browser.newPage();
-    await signUp(student, "Revoked Viewer", email);
+    await signInAs(viewer, student);
     const instructor = await browser.newPage();
-    await signIn(instructor, users.instructor);
-    await grantAccess(instructor, "Practical Cloud Security", email);
+    await signInAs(users.instructor, instructor);
+    await openStudents(instructor, "Practical Cloud Security");
 
     await openLesson(student, "Practical Cloud Security", "Signed URLs and signed cookies");
     await playAndAdvance(student);
-    await revokeAccess(instructor, email);
+    await revokeAccess(instructor, viewer.email);
     // The player refreshes its cookies every ~9 s (TTL 12 s in the e2e env): the refresh is refused.
     await expect(student.getByTestId("player-error")).toBeVisible({ timeout: 20_000 });
     await expect(student.getByTestId("player-error")).toContainText(/access/i);
   });
 
-  test("the private key is absent from the client bundle and from every response", async ({ page }) => {
+  test("the private key is absent from the client bundle and from every response", async ({ page, signInAs }) => {
     const { chunks } = privateKeyMaterial();
     const staticDir = path.join(".next", "static");
     const files: string[] = [];
@@ -178,7 +189,7 @@ test.describe("protected media", () => {
       const body = await r.body().catch(() => null);
       if (body) bodies.push({ url: r.url(), body });
     });
-    await signIn(page, users.instructor);
+    await signInAs(users.instructor);
     await page.goto("/courses");
     await openLesson(page, "Practical Cloud Security", "Signed URLs and signed cookies");
     await playAndAdvance(page);

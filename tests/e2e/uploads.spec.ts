@@ -1,11 +1,14 @@
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
 import { e2e } from "../../playwright.config";
-import { grantAccess, openCourse, signIn, users } from "./helpers";
+import { expect, test } from "./fixtures";
+import { openCourse, users } from "./helpers";
 
+// A demo course taught by the demo instructor (the seed gave this lesson a transcoded video).
 const COURSE = "Video Production for Educators";
+const COURSE_SLUG = "video-production";
 const LESSON = "Cutting for attention";
 const storageOrigin = `http://127.0.0.1:${e2e.storagePort}`;
 
@@ -20,7 +23,7 @@ async function editLesson(page: Page) {
 test.describe.configure({ mode: "serial" });
 
 test.describe("instructor uploads", () => {
-  test("a real MP4 uploads with progress, is transcoded, and an enrolled student plays more than one rendition", async ({ browser }, testInfo) => {
+  test("a real MP4 uploads with progress, is transcoded, and an enrolled student plays more than one rendition", async ({ browser, factories, signInAs }, testInfo) => {
     test.setTimeout(180_000);
     const mp4 = testInfo.outputPath("lesson.mp4");
     execFileSync("ffmpeg", [
@@ -31,7 +34,7 @@ test.describe("instructor uploads", () => {
     ]);
 
     const instructor = await browser.newPage();
-    await signIn(instructor, users.instructor);
+    await signInAs(users.instructor, instructor);
     await editLesson(instructor);
     const uploader = instructor.getByTestId("video-uploader");
     await uploader.getByLabel("Video file").setInputFiles(mp4);
@@ -42,7 +45,8 @@ test.describe("instructor uploads", () => {
     await expect(instructor.getByTestId("video-renditions")).toContainText("360p");
     await expect(instructor.getByTestId("video-renditions")).toContainText("180p");
 
-    await grantAccess(instructor, COURSE, users.student);
+    const viewer = await factories.createUser();
+    await factories.enrol(viewer, await factories.findCourse(COURSE_SLUG), "active");
 
     const student = await browser.newPage();
     const renditionsFetched = new Set<string>();
@@ -50,7 +54,7 @@ test.describe("instructor uploads", () => {
       const m = /\/video\/[^/]+\/(\d+p)\/seg_\d+\.ts/.exec(r.url());
       if (m && r.status() === 200) renditionsFetched.add(m[1]);
     });
-    await signIn(student, users.student);
+    await signInAs(viewer, student);
     await openCourse(student, COURSE);
     await student.getByTestId("syllabus").getByRole("link", { name: LESSON }).click();
     const player = student.getByTestId("video-player");
@@ -71,10 +75,10 @@ test.describe("instructor uploads", () => {
     }
   });
 
-  test("a text file renamed .mp4 is rejected after upload and nothing is kept", async ({ page }, testInfo) => {
+  test("a text file renamed .mp4 is rejected after upload and nothing is kept", async ({ page, signInAs }, testInfo) => {
     const fake = testInfo.outputPath("notes.mp4");
     fs.writeFileSync(fake, "These are my lesson notes, not a video.\n".repeat(200));
-    await signIn(page, users.instructor);
+    await signInAs(users.instructor);
     await editLesson(page);
     const uploader = page.getByTestId("video-uploader");
     await uploader.getByLabel("Video file").setInputFiles(fake);
@@ -86,7 +90,7 @@ test.describe("instructor uploads", () => {
     await expect(page.getByTestId("video-current")).toHaveAttribute("data-status", "READY");
   });
 
-  test("an over-size file is refused before any byte is sent", async ({ page }, testInfo) => {
+  test("an over-size file is refused before any byte is sent", async ({ page, signInAs }, testInfo) => {
     const big = testInfo.outputPath("huge.mp4");
     const fd = fs.openSync(big, "w");
     fs.ftruncateSync(fd, 6 * 1024 ** 3); // sparse: 6 GB on paper, no disk used
@@ -99,7 +103,7 @@ test.describe("instructor uploads", () => {
     page.on("request", (r) => {
       if (r.url().includes("/api/uploads") && r.method() === "POST") starts.push(r.url());
     });
-    await signIn(page, users.instructor);
+    await signInAs(users.instructor);
     await editLesson(page);
     const uploader = page.getByTestId("video-uploader");
     await uploader.getByLabel("Video file").setInputFiles(big);
@@ -110,14 +114,14 @@ test.describe("instructor uploads", () => {
     expect(starts).toEqual([]);
   });
 
-  test("an interrupted multipart upload resumes after a reload and stores the right bytes", async ({ page }, testInfo) => {
+  test("an interrupted multipart upload resumes after a reload and stores the right bytes", async ({ page, signInAs }, testInfo) => {
     test.setTimeout(120_000);
     const file = testInfo.outputPath("handout.pdf");
     const bytes = Buffer.concat([Buffer.from("%PDF-1.4\n"), crypto.randomBytes(20 * 1024 * 1024)]);
     fs.writeFileSync(file, bytes);
     const sha = crypto.createHash("sha256").update(bytes).digest("hex");
 
-    await signIn(page, users.instructor);
+    await signInAs(users.instructor);
     await editLesson(page);
     // Part 2 never gets through: the upload stalls after parts 1 and 3.
     const partPuts: string[] = [];

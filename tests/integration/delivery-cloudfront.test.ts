@@ -4,27 +4,35 @@ import { startMediaEnv, MASTER, MEDIA } from "../support/media-fixture";
 // Environment first, then the modules that read it.
 const media = await startMediaEnv({ MEDIA_DELIVERY: "cloudfront", MEDIA_HLS_AUTH: "query", MEDIA_TTL_STREAM_SECONDS: "60" });
 const { db } = await import("@/lib/db");
-const { seed } = await import("@/prisma/seed");
+const { createCourse, createUser, enrol } = await import("../support/factories");
 const delivery = await import("@/lib/media/delivery");
 const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/storage/keys");
 const { verifyRequest } = await import("@/lib/cloudfront/verify");
 const { ForbiddenError, UnauthenticatedError } = await import("@/lib/errors");
 
-type Seeded = Awaited<ReturnType<typeof seed>> & { courses: Record<string, { id: string; lessons: { id: string }[] }>; users: Record<string, string> };
-let s: Seeded;
 let lessonId: string;
 let otherLessonId: string;
 let courseId: string;
+/** Ids of the people the tests ask about. */
+const u = { instructor: "", student: "", newcomer: "", expired: "" };
 
 const now = () => Math.floor(Date.now() / 1000);
 const viewer = (id: string) => ({ id, role: "STUDENT" as const });
 
 beforeAll(async () => {
-  s = (await seed(db)) as Seeded;
-  courseId = s.courses["cloud-security"].id;
-  lessonId = s.courses["cloud-security"].lessons[1].id; // paid, not a preview
-  otherLessonId = s.courses["cloud-security"].lessons[2].id;
+  // A published paid course with two lessons that are not previews; the student is enrolled,
+  // the newcomer is not, the expired student's enrolment ended yesterday.
+  const instructor = await createUser(db, { role: "INSTRUCTOR" });
+  const course = await createCourse(db, { instructor, lessons: [{ title: "Signed URLs and signed cookies" }, { title: "Rotating signing keys" }] });
+  courseId = course.id;
+  [lessonId, otherLessonId] = course.lessons.map((l) => l.id);
+  u.instructor = instructor.id;
+  u.student = (await createUser(db)).id;
+  u.newcomer = (await createUser(db)).id;
+  u.expired = (await createUser(db)).id;
+  await enrol(db, { id: u.student }, course, "active");
+  await enrol(db, { id: u.expired }, course, "expired");
   const asset = await db.asset.create({ data: { kind: "VIDEO", status: "READY", courseId, lessonId, storageKey: "pending", contentType: "application/vnd.apple.mpegurl" } });
   const st = storage();
   await st.ensureBucket();
@@ -58,15 +66,15 @@ describe("cloudfront delivery", () => {
     // A draft's cover is not signed for outsiders.
     await db.course.update({ where: { id: courseId }, data: { published: false } });
     expect((await delivery.coverUrls(null, await facts())).size).toBe(0);
-    expect((await delivery.coverUrls({ id: s.users.instructor, role: "INSTRUCTOR" }, await facts())).size).toBe(1);
+    expect((await delivery.coverUrls({ id: u.instructor, role: "INSTRUCTOR" }, await facts())).size).toBe(1);
     await db.course.update({ where: { id: courseId }, data: { published: true } });
   });
 
   it("issues lesson-folder cookies only to the entitled, and they open only that lesson", async () => {
     await expect(delivery.streamingCookies(null, lessonId)).rejects.toBeInstanceOf(UnauthenticatedError);
-    await expect(delivery.streamingCookies(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(delivery.streamingCookies(viewer(s.users.expired), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    const { cookies, expiresAt } = await delivery.streamingCookies(viewer(s.users.student), lessonId);
+    await expect(delivery.streamingCookies(viewer(u.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.streamingCookies(viewer(u.expired), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    const { cookies, expiresAt } = await delivery.streamingCookies(viewer(u.student), lessonId);
     expect(expiresAt - now()).toBeGreaterThan(50);
     const jar = Object.fromEntries(cookies.map((c) => [c.name, c.value]));
     expect(Object.keys(jar).sort()).toEqual(["CloudFront-Key-Pair-Id", "CloudFront-Policy", "CloudFront-Signature"]);
@@ -78,16 +86,16 @@ describe("cloudfront delivery", () => {
   });
 
   it("lessonMedia gives the player the edge manifest only when allowed", async () => {
-    await expect(delivery.lessonMedia(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    const m = await delivery.lessonMedia(viewer(s.users.student), lessonId);
+    await expect(delivery.lessonMedia(viewer(u.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    const m = await delivery.lessonMedia(viewer(u.student), lessonId);
     expect(m.video?.auth).toBe("query");
     expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
   });
 
   it("cookie-less playlists carry one verifiable policy on every URI, nested playlists come back to the route", async () => {
-    const master = await delivery.signedPlaylist(viewer(s.users.student), lessonId, "master.m3u8");
+    const master = await delivery.signedPlaylist(viewer(u.student), lessonId, "master.m3u8");
     expect(master).toContain(`/api/lessons/${lessonId}/hls/360p/index.m3u8`);
-    const media2 = await delivery.signedPlaylist(viewer(s.users.student), lessonId, "360p/index.m3u8");
+    const media2 = await delivery.signedPlaylist(viewer(u.student), lessonId, "360p/index.m3u8");
     const uris = media2.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(uris).toHaveLength(2);
     const queries = new Set(uris.map((u) => new URL(u).search));
@@ -96,7 +104,7 @@ describe("cloudfront delivery", () => {
       expect(u).toMatch(/\?Policy=[^&]+&Key-Pair-Id=KTESTKEY&Signature=/);
       expect(verifyRequest({ url: u, cookies: {}, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys }).ok).toBe(true);
     }
-    await expect(delivery.signedPlaylist(viewer(s.users.newcomer), lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(delivery.signedPlaylist(viewer(s.users.student), lessonId, "../../secret.m3u8")).rejects.toThrow(/not found/i);
+    await expect(delivery.signedPlaylist(viewer(u.newcomer), lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.signedPlaylist(viewer(u.student), lessonId, "../../secret.m3u8")).rejects.toThrow(/not found/i);
   });
 });

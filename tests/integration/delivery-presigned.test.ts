@@ -3,23 +3,28 @@ import { startMediaEnv, MASTER, MEDIA } from "../support/media-fixture";
 
 const media = await startMediaEnv({ MEDIA_DELIVERY: "s3-presigned" });
 const { db } = await import("@/lib/db");
-const { seed } = await import("@/prisma/seed");
+const { createCourse, createUser, enrol } = await import("../support/factories");
 const delivery = await import("@/lib/media/delivery");
 const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, lessonAttachmentKey } = await import("@/lib/storage/keys");
 const { ForbiddenError } = await import("@/lib/errors");
 const { contentDisposition } = await import("@/lib/storage/content-types");
 
-type Seeded = { courses: Record<string, { id: string; lessons: { id: string }[] }>; users: Record<string, string> };
-let s: Seeded;
+type Viewer = { id: string; role: "STUDENT" };
+let student: Viewer;
+let revoked: Viewer;
 let lessonId: string;
-const viewer = (id: string) => ({ id, role: "STUDENT" as const });
 
 beforeAll(async () => {
-  s = (await seed(db)) as unknown as Seeded;
-  const courseId = s.courses["sql-basics"].id;
-  lessonId = s.courses["sql-basics"].lessons[1].id;
-  await db.enrollment.create({ data: { userId: s.users.newcomer, courseId, source: "FREE", status: "REVOKED" } });
+  // A free course whose second lesson is not a preview: an enrolment is what opens it.
+  const instructor = await createUser(db, { role: "INSTRUCTOR" });
+  const course = await createCourse(db, { instructor, isFree: true, lessons: [{ isFreePreview: true }, { title: "Members' lesson" }] });
+  const courseId = course.id;
+  lessonId = course.lessons[1].id;
+  student = { id: (await createUser(db)).id, role: "STUDENT" };
+  revoked = { id: (await createUser(db)).id, role: "STUDENT" };
+  await enrol(db, student, course, "active");
+  await enrol(db, revoked, course, "revoked");
   const st = storage();
   await st.ensureBucket();
   const asset = await db.asset.create({ data: { kind: "VIDEO", status: "READY", courseId, lessonId, storageKey: lessonVideoMasterKey(courseId, lessonId, "vid1"), contentType: "application/vnd.apple.mpegurl" } });
@@ -37,7 +42,7 @@ afterAll(async () => {
 
 describe("s3-presigned delivery", () => {
   it("presigns downloads and playlist segments, and fetching them works", async () => {
-    const m = await delivery.lessonMedia(viewer(s.users.student), lessonId);
+    const m = await delivery.lessonMedia(student, lessonId);
     expect(m.video?.auth).toBe("presigned");
     const att = m.attachments[0];
     expect(att.url).toContain("X-Amz-Signature=");
@@ -46,7 +51,7 @@ describe("s3-presigned delivery", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("notes");
 
-    const playlist = await delivery.signedPlaylist(viewer(s.users.student), lessonId, "360p/index.m3u8");
+    const playlist = await delivery.signedPlaylist(student, lessonId, "360p/index.m3u8");
     const uris = playlist.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(uris).toHaveLength(2);
     expect(uris.every((u) => u.includes("X-Amz-Signature="))).toBe(true);
@@ -56,7 +61,7 @@ describe("s3-presigned delivery", () => {
   });
 
   it("refuses a revoked student", async () => {
-    await expect(delivery.lessonMedia(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(delivery.signedPlaylist(viewer(s.users.newcomer), lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.lessonMedia(revoked, lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.signedPlaylist(revoked, lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
   });
 });
