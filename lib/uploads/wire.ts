@@ -61,8 +61,8 @@ export interface StartUploadRequest {
 /** How to send the bytes: one presigned PUT, or a multipart upload whose part URLs are asked for. */
 export type UploadTransfer = ({ method: "PUT" } & SignedRequest) | { method: "MULTIPART"; partSize: number; partCount: number };
 
-/** 201 answer to POST /api/uploads. */
-export interface StartedUpload {
+/** What the upload API says about an upload in every answer. */
+export interface UploadFacts {
   uploadId: string;
   assetId: string;
   kind: UploadKind;
@@ -70,6 +70,10 @@ export interface StartedUpload {
   bytes: number;
   /** Resume until then (ISO 8601). */
   expiresAt: string;
+}
+
+/** 201 answer to POST /api/uploads. */
+export interface StartedUpload extends UploadFacts {
   transfer: UploadTransfer;
 }
 
@@ -98,13 +102,7 @@ export interface StoredPart {
 }
 
 /** Answer to GET /api/uploads/<id>/parts: what storage already holds, so only the rest is sent. */
-export interface UploadState {
-  uploadId: string;
-  assetId: string;
-  kind: UploadKind;
-  fileName: string;
-  bytes: number;
-  expiresAt: string;
+export interface UploadState extends UploadFacts {
   method: "PUT" | "MULTIPART";
   partSize: number | null;
   partCount: number | null;
