@@ -1,14 +1,11 @@
 import "server-only";
 import sharp, { type Metadata } from "sharp";
+import { COVER_SIZES } from "@/lib/assets/covers";
 
 /**
  * Course cover renditions, made with sharp from the uploaded original: the sizes the pages
- * use (16:9 cards and the course page hero), JPEG for every browser and WebP beside it.
+ * use (COVER_SIZES, lib/assets/covers.ts), JPEG for every browser and WebP beside it.
  */
-export const COVER_SIZES = [
-  { suffix: "", width: 1280, height: 720 },
-  { suffix: "-640x360", width: 640, height: 360 },
-] as const;
 
 /** Smallest original accepted for a cover (it is cropped to 16:9 and scaled to 1280x720). */
 export const MIN_COVER = { width: 640, height: 360 };

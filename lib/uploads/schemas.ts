@@ -1,6 +1,7 @@
 /** Request shapes of the upload API (route handlers and domain functions parse with these). Pure. */
 import { z } from "zod";
 import { LANGUAGE_PATTERN, MAX_PARTS, UPLOAD_KINDS } from "./rules";
+import type { CompleteUploadRequest, PresignPartsRequest, StartUploadRequest } from "./wire";
 
 export const idSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Invalid id.");
 
@@ -49,3 +50,12 @@ export const completeUploadSchema = z.object({
     .max(MAX_PARTS)
     .optional(),
 });
+
+// What the browser sends (wire.ts) is what these schemas accept (else this does not compile).
+type Accepts<Schema extends z.ZodType, Body> = Body extends z.input<Schema> ? true : false;
+type Assert<T extends true> = T;
+type _RequestsAgree = [
+  Assert<Accepts<typeof startUploadSchema, StartUploadRequest>>,
+  Assert<Accepts<typeof presignPartsSchema, PresignPartsRequest>>,
+  Assert<Accepts<typeof completeUploadSchema, CompleteUploadRequest>>,
+];

@@ -1,0 +1,14 @@
+import "server-only";
+
+/** The asset lifecycle shared by the app and the worker (dependencies passed in). */
+export { COVER_FORMATS, COVER_SIZES, coverRenditionKey, coverRenditionKeys } from "./covers";
+export {
+  CurrentVideoError,
+  HLS_CONTENT_TYPE,
+  removeAsset,
+  removeSupersededVideos,
+  swapLessonVideo,
+  type AssetDeps,
+  type TranscodedVideo,
+  type VideoOutputs,
+} from "./lifecycle";

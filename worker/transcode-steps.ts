@@ -1,0 +1,259 @@
+import "server-only";
+
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+import { removeSupersededVideos, swapLessonVideo, type TranscodedVideo } from "../lib/assets";
+import type { Prisma, PrismaClient } from "../lib/generated/prisma/client";
+import { contentTypeFor } from "../lib/storage/content-types";
+import { lessonVideoObjectKey, lessonVideoPrefix } from "../lib/storage/keys";
+import type { Storage } from "../lib/storage/s3";
+import { PermanentJobError } from "./errors";
+import { FfmpegError, runFfmpeg, transcodeLadder } from "./ffmpeg";
+import {
+  bytesProgress,
+  cacheControlFor,
+  outputFps,
+  planRenditions,
+  planThumbnails,
+  posterArgs,
+  posterTime,
+  PROGRESS,
+  renditionRecords,
+  SEGMENT_SECONDS,
+  spriteArgs,
+  thumbnailsVtt,
+  transcodeProgress,
+  uploadOrder,
+  type PlannedRendition,
+} from "./plan";
+import { ProbeError, probeMedia, type MediaInfo } from "./probe";
+
+/**
+ * The steps of a transcode (ADR 031), each with its input and output. They know nothing of the
+ * job queue: whoever runs them supplies a StepContext (today worker/transcode.ts, from the
+ * job's lease).
+ */
+export interface StepContext {
+  db: PrismaClient;
+  storage: Storage;
+  /** Aborted when the work must stop: the job is no longer ours, or the worker shuts down. */
+  work: AbortSignal;
+  /** Aborted only when the job is no longer ours (uploads in flight finish on shutdown). */
+  owned: AbortSignal;
+  /** Throws when the job is no longer ours or the worker is shutting down (between steps). */
+  checkpoint(): void;
+  /** Renews ownership now and throws unless the job is still ours: before destructive storage steps. */
+  assertOwned(): Promise<void>;
+  /** Progress 0-100 (PROGRESS in worker/plan.ts). */
+  setProgress(progress: number): void;
+  /** The job's fenced "succeeded" write, committed with the swap; Prisma's P2025 from it means the job is no longer ours. */
+  completeOperation(now: Date): Prisma.PrismaPromise<unknown>;
+  /** The error for a fenced write that found the job no longer ours. */
+  lostError(): Error;
+  log?: (line: string) => void;
+}
+
+/** The probed source and what is made of it. */
+export interface SourcePlan {
+  info: MediaInfo & { durationSeconds: number };
+  source: { width: number; height: number };
+  /** Top rendition first. */
+  renditions: PlannedRendition[];
+  fps: number;
+}
+
+const UPLOAD_CONCURRENCY = 4;
+
+async function walk(dir: string, base = ""): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(path.join(dir, base), { withFileTypes: true })) {
+    const rel = base ? `${base}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await walk(dir, rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+}
+
+/**
+ * A step failed: if it was because we aborted it (lease lost, shutdown), say so instead.
+ * ffmpeg interrupted by a terminal's Ctrl-C (the whole process group gets SIGINT) may exit
+ * before our own handler has run: give the handler a moment before calling it a failure.
+ */
+function explain(ctx: StepContext) {
+  return async (err: unknown): Promise<never> => {
+    ctx.checkpoint();
+    if (err instanceof FfmpegError && /received signal \d+|code null|code 255/.test(`${err.message}\n${err.stderrTail}`)) {
+      await new Promise((r) => setTimeout(r, 250));
+      ctx.checkpoint();
+    }
+    throw err;
+  };
+}
+
+/** The lesson video the job is for. */
+export async function findVideo(ctx: StepContext, assetId: string): Promise<TranscodedVideo> {
+  const asset = await ctx.db.asset.findUnique({ where: { id: assetId } });
+  if (!asset) throw new PermanentJobError("The video asset no longer exists.");
+  if (asset.kind !== "VIDEO" || !asset.lessonId) throw new PermanentJobError("The asset is not a lesson video.");
+  return { id: asset.id, courseId: asset.courseId, lessonId: asset.lessonId, createdAt: asset.createdAt };
+}
+
+/** Streams the uploaded original into the scratch directory (progress 0-5). Returns the file. */
+export async function downloadSource(ctx: StepContext, sourceKey: string, scratch: string): Promise<string> {
+  const head = await ctx.storage.headObject(sourceKey, { signal: ctx.work }).catch(explain(ctx));
+  if (!head) throw new PermanentJobError("The uploaded original is missing from storage.", sourceKey);
+  const sourceFile = path.join(scratch, `source${path.extname(sourceKey) || ".bin"}`);
+  const got = await ctx.storage.getObject(sourceKey, { signal: ctx.work }).catch(explain(ctx));
+  let received = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      received += chunk.length;
+      ctx.setProgress(bytesProgress(received, head.contentLength, PROGRESS.claimed, PROGRESS.downloaded));
+      done(null, chunk);
+    },
+  });
+  await pipeline(got.body, counter, fs.createWriteStream(sourceFile), { signal: ctx.work }).catch(explain(ctx));
+  ctx.setProgress(PROGRESS.downloaded);
+  ctx.checkpoint();
+  return sourceFile;
+}
+
+/** Probes the source (not a video: permanent failure) and plans the ladder. */
+export async function probeSource(ctx: StepContext, sourceFile: string): Promise<SourcePlan> {
+  const info = await probeMedia(sourceFile, { signal: ctx.work }).catch((err: unknown) => {
+    if (err instanceof ProbeError) throw new PermanentJobError(err.message, err.detail);
+    return explain(ctx)(err);
+  });
+  const source = { width: info.width, height: info.height };
+  return { info, source, renditions: planRenditions(source, { hasAudio: info.hasAudio }), fps: outputFps(info.fps) };
+}
+
+/** Deletes what an earlier attempt left in the video's folder (its captions are kept). Owner only. */
+export async function clearStaleOutputs(ctx: StepContext, video: TranscodedVideo): Promise<void> {
+  await ctx.assertOwned();
+  const prefix = lessonVideoPrefix(video.courseId, video.lessonId, video.id);
+  const stale = (await ctx.storage.listObjects(prefix)).filter((o) => !o.key.startsWith(`${prefix}captions/`));
+  await mapLimit(stale, UPLOAD_CONCURRENCY, (o) => ctx.storage.deleteObject(o.key));
+}
+
+/** ffmpeg: the HLS ladder into `<scratch>/out` (progress 5-85). Returns that directory. */
+export async function encodeLadder(ctx: StepContext, sourceFile: string, plan: SourcePlan, scratch: string): Promise<string> {
+  const out = path.join(scratch, "out");
+  await fsp.mkdir(out, { recursive: true });
+  const { info } = plan;
+  await transcodeLadder(
+    {
+      inputArgs: ["-i", sourceFile],
+      video: info.videoStream,
+      audio: info.audioStream,
+      source: plan.source,
+      renditions: plan.renditions,
+      outDir: out,
+      segmentSeconds: SEGMENT_SECONDS,
+      fps: plan.fps,
+    },
+    { signal: ctx.work, durationSeconds: info.durationSeconds, onProgress: (f) => ctx.setProgress(transcodeProgress(f)) },
+  ).catch(explain(ctx));
+  ctx.setProgress(PROGRESS.transcoded);
+  ctx.checkpoint();
+  return out;
+}
+
+/** Poster (frame at 10 %, else the first), thumbnail sprite and thumbnails.vtt into `out` (progress 90). */
+export async function renderImages(ctx: StepContext, sourceFile: string, plan: SourcePlan, out: string): Promise<void> {
+  const { info } = plan;
+  const duration = info.durationSeconds;
+  const ffmpeg = (args: string[]) => runFfmpeg(args, { signal: ctx.work }).catch(explain(ctx));
+  const poster = path.join(out, "poster.jpg");
+  const size = { width: plan.renditions[0].width, height: plan.renditions[0].height };
+  await ffmpeg(posterArgs({ input: sourceFile, videoStream: info.videoStream, at: posterTime(duration), size, out: poster }));
+  if (!fs.existsSync(poster) || fs.statSync(poster).size === 0) {
+    // Seeking past the last decodable frame yields nothing: take the first frame.
+    await ffmpeg(posterArgs({ input: sourceFile, videoStream: info.videoStream, at: 0, size, out: poster }));
+  }
+  const thumbs = planThumbnails(duration, plan.source);
+  await ffmpeg(spriteArgs({ input: sourceFile, videoStream: info.videoStream, plan: thumbs, out: path.join(out, "thumbnails.jpg") }));
+  await fsp.writeFile(path.join(out, "thumbnails.vtt"), thumbnailsVtt(thumbs, duration));
+  ctx.setProgress(PROGRESS.images);
+  ctx.checkpoint();
+}
+
+/**
+ * Uploads everything in `out` under the video's folder with deterministic keys (a re-run
+ * overwrites): media, then rendition playlists, the master playlist last (progress 90-99).
+ * Owner only; a shutdown lets it finish. Returns the bytes uploaded.
+ */
+export async function uploadOutputs(ctx: StepContext, video: TranscodedVideo, out: string): Promise<number> {
+  const files = uploadOrder(await walk(out));
+  const sizes = new Map<string, number>();
+  for (const rel of files) sizes.set(rel, (await fsp.stat(path.join(out, rel))).size);
+  const total = [...sizes.values()].reduce((a, b) => a + b, 0);
+  await ctx.assertOwned();
+  let sent = 0;
+  const uploadOne = async (rel: string) => {
+    const size = sizes.get(rel) ?? 0;
+    await ctx.storage.putObject(lessonVideoObjectKey(video.courseId, video.lessonId, video.id, rel), fs.createReadStream(path.join(out, rel)), {
+      contentType: contentTypeFor(rel),
+      cacheControl: cacheControlFor(rel),
+      contentLength: size,
+      signal: ctx.owned,
+    });
+    sent += size;
+    ctx.setProgress(bytesProgress(sent, total, PROGRESS.images, PROGRESS.uploaded));
+  };
+  const media = files.filter((f) => !f.endsWith(".m3u8"));
+  const playlists = files.filter((f) => f.endsWith(".m3u8") && f !== "master.m3u8");
+  await mapLimit(media, UPLOAD_CONCURRENCY, uploadOne).catch(explain(ctx));
+  await mapLimit(playlists, UPLOAD_CONCURRENCY, uploadOne).catch(explain(ctx));
+  if (files.includes("master.m3u8")) await uploadOne("master.m3u8").catch(explain(ctx));
+  else throw new Error("ffmpeg wrote no master playlist");
+  ctx.setProgress(PROGRESS.uploaded);
+  return total;
+}
+
+/**
+ * One transaction with the fenced "job succeeded": the asset READY with its outputs, and the
+ * lesson swapped to it unless it already plays a newer video (lib/assets swapLessonVideo).
+ * Owner only; throws ctx.lostError() when the fence finds the job no longer ours.
+ */
+export async function commitSwap(ctx: StepContext, video: TranscodedVideo, plan: SourcePlan, bytes: number): Promise<void> {
+  await ctx.assertOwned();
+  const now = new Date();
+  const top = plan.renditions[0];
+  const outputs = {
+    durationSeconds: plan.info.durationSeconds,
+    width: top.width,
+    height: top.height,
+    renditions: renditionRecords(plan.renditions),
+    bytes,
+  };
+  try {
+    await ctx.db.$transaction([ctx.completeOperation(now), ...swapLessonVideo(ctx.db, video, outputs)]);
+  } catch (err) {
+    // P2025 from the fenced job update: another worker owns the job now.
+    if ((err as { code?: string }).code === "P2025") throw ctx.lostError();
+    throw err;
+  }
+}
+
+/**
+ * After the swap: whether the lesson plays this video (false: a newer one was already READY),
+ * and the lesson's older videos removed (lib/assets removeSupersededVideos; ADR 031).
+ */
+export async function cleanUp(ctx: StepContext, video: TranscodedVideo): Promise<{ published: boolean; removed: string[] }> {
+  const lesson = await ctx.db.lesson.findUnique({ where: { id: video.lessonId }, select: { videoAssetId: true } });
+  const removed = await removeSupersededVideos({ db: ctx.db, storage: ctx.storage }, video.lessonId, ctx.log);
+  return { published: lesson?.videoAssetId === video.id, removed };
+}
