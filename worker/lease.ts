@@ -1,19 +1,17 @@
 import "server-only";
 
-import { heartbeat, type Db } from "../lib/jobs/queue";
+import type { PrismaClient } from "../lib/generated/prisma/client";
+import { AttemptLostError, heartbeat, type Attempt } from "../lib/jobs/attempt";
 
-/** The job is no longer ours (lease expired and taken, job deleted): stop, write nothing. */
-export class LeaseLostError extends Error {
-  constructor(jobId: string) {
-    super(`Lost the lease on job ${jobId}`);
-    this.name = "LeaseLostError";
-  }
-}
+/** The job is no longer ours (visibility timeout expired and fetched again, job gone): stop, write nothing. */
+export { AttemptLostError as LeaseLostError };
 
 export interface JobLeaseOptions {
-  db: Db;
-  jobId: string;
-  workerId: string;
+  db: PrismaClient;
+  attempt: Attempt;
+  /** The asset whose `progress` column shows this job's progress. */
+  assetId?: string;
+  /** The visibility timeout each heartbeat grants. */
   leaseSeconds: number;
   /** Lease renewal period (default a third of the lease). */
   heartbeatMs?: number;
@@ -24,9 +22,10 @@ export interface JobLeaseOptions {
 }
 
 /**
- * Keeps a claimed job's lease alive while the worker works on it: renews it every
- * `heartbeatMs`, writes progress (throttled, monotonic), and aborts {@link signal} as soon as
- * a renewal finds the job is no longer ours. If renewals fail (database unreachable) until
+ * Keeps a fetched job's visibility timeout from running out while the worker works on it
+ * (pg-boss heartbeat, lib/jobs/attempt.ts): renews it every `heartbeatMs`, writes progress to
+ * the asset (throttled, monotonic), and aborts {@link signal} as soon as a renewal finds the
+ * job is no longer ours. If renewals fail (database unreachable) until
  * the lease we last obtained has run out, the job is treated as lost too: someone else may
  * own it by now.
  */
@@ -44,11 +43,11 @@ export class JobLease {
   constructor(private readonly o: JobLeaseOptions) {
     this.heartbeatMs = o.heartbeatMs ?? Math.max(200, Math.floor((o.leaseSeconds * 1000) / 3));
     this.progressMs = o.progressMs ?? Math.min(1000, this.heartbeatMs);
-    // The claim itself granted a lease of leaseSeconds.
+    // The fetch itself granted the queue's visibility timeout (the same lease).
     this.validUntil = Date.now() + o.leaseSeconds * 1000;
   }
 
-  /** Aborted (reason: LeaseLostError) when the lease is lost. */
+  /** Aborted (reason: AttemptLostError) when the job is lost. */
   get signal(): AbortSignal {
     return this.controller.signal;
   }
@@ -70,7 +69,7 @@ export class JobLease {
     if (Date.now() - this.lastWrite >= this.progressMs) void this.renew();
   }
 
-  /** Renews now and throws {@link LeaseLostError} unless the job is still ours. Call before destructive steps. */
+  /** Renews now and throws {@link AttemptLostError} unless the job is still ours. Call before destructive steps. */
   async assertOwned(): Promise<void> {
     await this.renew();
     if (this.lost) throw this.controller.signal.reason as Error;
@@ -91,13 +90,13 @@ export class JobLease {
       this.lastWrite = Date.now();
       try {
         const started = Date.now();
-        const ok = await heartbeat(this.o.db, this.o.jobId, this.o.workerId, {
-          leaseSeconds: this.o.leaseSeconds,
-          progress: progress > this.written ? progress : undefined,
-        });
+        const ok = await heartbeat(this.o.db, this.o.attempt, this.o.leaseSeconds);
         if (!ok) {
-          this.controller.abort(new LeaseLostError(this.o.jobId));
+          this.controller.abort(new AttemptLostError(this.o.attempt.id));
           return;
+        }
+        if (progress > this.written && this.o.assetId) {
+          await this.o.db.asset.updateMany({ where: { id: this.o.assetId, status: "PROCESSING" }, data: { progress } });
         }
         this.validUntil = started + this.o.leaseSeconds * 1000;
         if (progress > this.written) {
@@ -105,8 +104,8 @@ export class JobLease {
           this.o.onProgress?.(progress);
         }
       } catch (err) {
-        this.o.log?.(`heartbeat for job ${this.o.jobId} failed: ${err instanceof Error ? err.message : String(err)}`);
-        if (Date.now() >= this.validUntil) this.controller.abort(new LeaseLostError(this.o.jobId));
+        this.o.log?.(`heartbeat for job ${this.o.attempt.id} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (Date.now() >= this.validUntil) this.controller.abort(new AttemptLostError(this.o.attempt.id));
       }
     });
     return this.chain;

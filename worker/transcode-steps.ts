@@ -50,8 +50,8 @@ export interface StepContext {
   assertOwned(): Promise<void>;
   /** Progress 0-100 (PROGRESS in worker/plan.ts). */
   setProgress(progress: number): void;
-  /** The job's fenced "succeeded" write, committed with the swap; Prisma's P2025 from it means the job is no longer ours. */
-  completeOperation(now: Date): Prisma.PrismaPromise<unknown>;
+  /** The job's fenced "succeeded" write inside the swap's transaction; throws lostError() when the job is no longer ours. */
+  complete(tx: Prisma.TransactionClient): Promise<void>;
   /** The error for a fenced write that found the job no longer ours. */
   lostError(): Error;
   log?: (line: string) => void;
@@ -230,7 +230,6 @@ export async function uploadOutputs(ctx: StepContext, video: TranscodedVideo, ou
  */
 export async function commitSwap(ctx: StepContext, video: TranscodedVideo, plan: SourcePlan, bytes: number): Promise<void> {
   await ctx.assertOwned();
-  const now = new Date();
   const top = plan.renditions[0];
   const outputs = {
     durationSeconds: plan.info.durationSeconds,
@@ -239,13 +238,10 @@ export async function commitSwap(ctx: StepContext, video: TranscodedVideo, plan:
     renditions: renditionRecords(plan.renditions),
     bytes,
   };
-  try {
-    await ctx.db.$transaction([ctx.completeOperation(now), ...swapLessonVideo(ctx.db, video, outputs)]);
-  } catch (err) {
-    // P2025 from the fenced job update: another worker owns the job now.
-    if ((err as { code?: string }).code === "P2025") throw ctx.lostError();
-    throw err;
-  }
+  await ctx.db.$transaction(async (tx) => {
+    await ctx.complete(tx);
+    for (const write of swapLessonVideo(tx, video, outputs)) await write;
+  });
 }
 
 /**

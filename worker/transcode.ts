@@ -4,8 +4,9 @@ import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
-import type { Job, PrismaClient } from "../lib/generated/prisma/client";
-import { completeJobOperation, type TranscodePayload } from "../lib/jobs/queue";
+import type { PrismaClient } from "../lib/generated/prisma/client";
+import { completeInTransaction, type Attempt } from "../lib/jobs/attempt";
+import { parseTranscodePayload, type TranscodePayload } from "../lib/jobs/queues";
 import type { Storage } from "../lib/storage/s3";
 import { PermanentJobError, ShutdownError } from "./errors";
 import { LeaseLostError, type JobLease } from "./lease";
@@ -27,8 +28,7 @@ export { describeFailure, PermanentJobError, ShutdownError } from "./errors";
 export interface TranscodeContext {
   db: PrismaClient;
   storage: Storage;
-  job: Job;
-  workerId: string;
+  attempt: Attempt;
   lease: JobLease;
   /** Aborted when the worker should stop (SIGTERM): the job is given back, unless it is already committing. */
   shutdown?: AbortSignal;
@@ -49,17 +49,15 @@ export interface TranscodeResult {
   removed: string[];
 }
 
-function parsePayload(job: Job): TranscodePayload {
-  const p = job.payload as Partial<TranscodePayload> | null;
-  if (!p || typeof p.assetId !== "string" || typeof p.sourceKey !== "string") {
-    throw new PermanentJobError("The job payload lacks assetId/sourceKey.");
-  }
-  return { assetId: p.assetId, sourceKey: p.sourceKey };
+export function payloadOf(attempt: Attempt): TranscodePayload {
+  const p = parseTranscodePayload(attempt.data);
+  if (!p) throw new PermanentJobError("The job payload lacks assetId/sourceKey.");
+  return p;
 }
 
 /** The steps' view of the job: its lease (ownership, progress, the fenced completion) and the shutdown signal. */
 function stepContext(ctx: TranscodeContext): StepContext {
-  const { db, job, lease } = ctx;
+  const { db, attempt, lease } = ctx;
   return {
     db,
     storage: ctx.storage,
@@ -72,8 +70,8 @@ function stepContext(ctx: TranscodeContext): StepContext {
     },
     assertOwned: () => lease.assertOwned(),
     setProgress: (progress) => lease.setProgress(progress),
-    completeOperation: (now) => completeJobOperation(db, job.id, ctx.workerId, now),
-    lostError: () => new LeaseLostError(job.id),
+    complete: (tx) => completeInTransaction(tx, attempt, { assetId: payloadOf(attempt).assetId }),
+    lostError: () => new LeaseLostError(attempt.id),
     log: ctx.log,
   };
 }
@@ -85,17 +83,17 @@ function stepContext(ctx: TranscodeContext): StepContext {
  *     are kept), then ffmpeg: HLS ladder (never upscaled, ~6 s segments), poster (frame at
  *     10 %), thumbnail sprite + thumbnails.vtt;
  *  3. everything uploaded under the video folder with deterministic keys, master playlist last;
- *  4. in one transaction fenced by the lease: job SUCCEEDED (progress 100), asset READY, and
+ *  4. in one transaction fenced by the attempt: job completed, asset READY, and
  *     `lesson.videoAssetId` = this asset unless a newer upload of the lesson is already READY;
  *  5. the lesson's older video assets removed (objects, source, captions, row).
  * Ownership is checked right before each destructive storage step and the commit. The source
  * object under `sources/` is kept (re-transcoding stays possible).
  */
 export async function transcodeJob(ctx: TranscodeContext): Promise<TranscodeResult> {
-  const payload = parsePayload(ctx.job);
+  const payload = payloadOf(ctx.attempt);
   const steps = stepContext(ctx);
   const video = await findVideo(steps, payload.assetId);
-  const scratch = await fsp.mkdtemp(path.join(ctx.tmpDir ?? os.tmpdir(), `transcode-${ctx.job.id}-`));
+  const scratch = await fsp.mkdtemp(path.join(ctx.tmpDir ?? os.tmpdir(), `transcode-${ctx.attempt.id}-`));
   try {
     const sourceFile = await downloadSource(steps, payload.sourceKey, scratch);
     const plan = await probeSource(steps, sourceFile);

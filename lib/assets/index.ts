@@ -5,10 +5,12 @@ export { COVER_FORMATS, COVER_SIZES, coverRenditionKey, coverRenditionKeys } fro
 export {
   CurrentVideoError,
   HLS_CONTENT_TYPE,
+  purgeAbandonedUploads,
   removeAsset,
   removeSupersededVideos,
   swapLessonVideo,
   type AssetDeps,
+  type PurgeOptions,
   type TranscodedVideo,
   type VideoOutputs,
 } from "./lifecycle";

@@ -18,16 +18,14 @@ export interface AssetDeps {
 
 export const HLS_CONTENT_TYPE = "application/vnd.apple.mpegurl";
 
-/** What removing an asset reads: its upload (original, multipart id) and its jobs (sources). */
+/** What removing an asset reads: its upload (original, multipart id). */
 const removable = {
   upload: { select: { key: true, multipartId: true } },
-  jobs: { select: { payload: true } },
   videoOfLesson: { select: { id: true } },
 } as const;
 
 type RemovableAsset = Pick<Asset, "id" | "kind" | "courseId" | "lessonId" | "storageKey"> & {
   upload: { key: string; multipartId: string | null } | null;
-  jobs: { payload: unknown }[];
 };
 
 /** The lesson's current video cannot be removed: it is replaced by another upload. */
@@ -36,16 +34,6 @@ export class CurrentVideoError extends Error {
     super(`Asset ${assetId} is a lesson's current video: replace it instead of removing it.`);
     this.name = "CurrentVideoError";
   }
-}
-
-/** Originals named by the asset's transcode jobs (`sources/…`), besides its upload's key. */
-function jobSourceKeys(jobs: { payload: unknown }[]): string[] {
-  const keys: string[] = [];
-  for (const j of jobs) {
-    const key = (j.payload as { sourceKey?: unknown } | null)?.sourceKey;
-    if (typeof key === "string" && key.startsWith("sources/")) keys.push(key);
-  }
-  return keys;
 }
 
 /**
@@ -72,7 +60,6 @@ async function removeObjects({ db, storage }: AssetDeps, asset: RemovableAsset):
       }
       break;
     case "VIDEO":
-      for (const key of jobSourceKeys(asset.jobs)) keys.add(key);
       if (asset.lessonId) await storage.deletePrefix(lessonVideoPrefix(asset.courseId, asset.lessonId, asset.id));
       break;
   }
@@ -81,7 +68,7 @@ async function removeObjects({ db, storage }: AssetDeps, asset: RemovableAsset):
 
 /**
  * Removes an asset: its objects (see removeObjects), then in one transaction the caption rows
- * stored in a video's folder and the asset row (its upload and jobs cascade). Idempotent: false
+ * stored in a video's folder and the asset row (its upload cascades). Idempotent: false
  * when there was no such asset. A lesson's current video is refused (CurrentVideoError).
  */
 export async function removeAsset(deps: AssetDeps, assetId: string): Promise<boolean> {
@@ -149,7 +136,7 @@ export interface VideoOutputs {
  * and `lesson.videoAssetId` = this asset unless the lesson already plays a newer one (a later
  * upload that finished first keeps its place; the lesson only ever points at a READY asset).
  */
-export function swapLessonVideo(db: PrismaClient, video: TranscodedVideo, outputs: VideoOutputs): Prisma.PrismaPromise<unknown>[] {
+export function swapLessonVideo(db: PrismaClient | Prisma.TransactionClient, video: TranscodedVideo, outputs: VideoOutputs): Prisma.PrismaPromise<unknown>[] {
   return [
     db.asset.update({
       where: { id: video.id },
@@ -162,6 +149,7 @@ export function swapLessonVideo(db: PrismaClient, video: TranscodedVideo, output
         height: outputs.height,
         renditions: outputs.renditions,
         bytes: BigInt(outputs.bytes),
+        progress: null,
         error: null,
       },
     }),
@@ -173,4 +161,29 @@ export function swapLessonVideo(db: PrismaClient, video: TranscodedVideo, output
       data: { videoAssetId: video.id },
     }),
   ];
+}
+
+export interface PurgeOptions {
+  courseId?: string;
+  now?: Date;
+  /** At most this many per call (default 100); the scheduler calls again. */
+  limit?: number;
+}
+
+/**
+ * Uploads nobody finished before their expiry (expired multipart uploads and never-completed
+ * single PUTs): the multipart upload is aborted, partial objects and the asset deleted. Run by
+ * the worker on a schedule and at start (ADR 034).
+ */
+export async function purgeAbandonedUploads(deps: AssetDeps, options: PurgeOptions = {}): Promise<number> {
+  const now = options.now ?? new Date();
+  const stale = await deps.db.upload.findMany({
+    where: { expiresAt: { lte: now }, asset: { status: "UPLOADING", ...(options.courseId ? { courseId: options.courseId } : {}) } },
+    select: { assetId: true },
+    orderBy: { expiresAt: "asc" },
+    take: options.limit ?? 100,
+  });
+  let removed = 0;
+  for (const u of stale) if (await removeAsset(deps, u.assetId)) removed++;
+  return removed;
 }

@@ -117,6 +117,10 @@ export const envSchema = z.object({
   WORKER_ID: optional,
   /** Health endpoint of a worker (GET /health); unset = none. `npm start` gives worker i the port + i - 1. */
   WORKER_HEALTH_PORT: port.optional(),
+  /** First retry delay of a failed transcode (then doubled, with jitter). */
+  WORKER_RETRY_DELAY_SECONDS: int(1, 3600).default(30),
+  /** How long a stopping worker may finish or give back its job before it exits. */
+  WORKER_SHUTDOWN_SECONDS: int(1, 3600).default(25),
   /** How many workers `npm start` runs. */
   WORKERS: int(0, 32).default(1),
   FFMPEG_PATH: optional,
@@ -199,6 +203,8 @@ export interface Config {
     id: string | undefined;
     ffmpegPath: string | undefined;
     healthPort: number | undefined;
+    shutdownSeconds: number;
+    retryDelaySeconds: number;
   };
   start: { workers: number };
   seed: { media: boolean };
@@ -280,6 +286,8 @@ export function parseConfig(env: Env): Config {
       id: e.WORKER_ID,
       ffmpegPath: e.FFMPEG_PATH,
       healthPort: e.WORKER_HEALTH_PORT,
+      shutdownSeconds: e.WORKER_SHUTDOWN_SECONDS,
+      retryDelaySeconds: e.WORKER_RETRY_DELAY_SECONDS,
     },
     start: { workers: e.WORKERS },
     seed: { media: e.SEED_MEDIA === "1" },

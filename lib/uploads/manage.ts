@@ -1,9 +1,10 @@
 import "server-only";
 import { requireCourseManager, type Viewer } from "@/lib/access";
-import { removeAsset } from "@/lib/assets";
+import { purgeAbandonedUploads, removeAsset, type PurgeOptions } from "@/lib/assets";
 import { db } from "@/lib/db";
 import { ConflictError, NotFoundError } from "@/lib/errors";
-import { JobNotRetryableError, retryJob } from "@/lib/jobs/queue";
+import { appBoss } from "@/lib/jobs/boss";
+import { NotRetryableError, retryTranscode } from "@/lib/jobs/transcode";
 import { parseInput } from "@/lib/validation";
 import { appDeps, requireViewer, uploadForManager, validation } from "./common";
 import { idSchema } from "./schemas";
@@ -50,9 +51,9 @@ export async function retryVideo(viewer: Viewer | null, assetId: string): Promis
   const asset = await managedAsset(viewer, assetId, (id) => db.asset.findUnique({ where: { id }, select: { id: true, kind: true, courseId: true } }));
   if (asset.kind !== "VIDEO") throw validation("Only a video's processing can be retried.", "assetId");
   try {
-    await retryJob(db, asset.id);
+    await retryTranscode(db, await appBoss(), asset.id);
   } catch (err) {
-    if (err instanceof JobNotRetryableError) throw new ConflictError(err.message);
+    if (err instanceof NotRetryableError) throw new ConflictError(err.message);
     throw err;
   }
   return viewOf(asset.id);
@@ -63,18 +64,7 @@ export async function getAssetStatus(viewer: Viewer | null, assetId: string): Pr
   return toView(await managedAsset(viewer, assetId, (id) => db.asset.findUnique({ where: { id }, include: viewInclude })));
 }
 
-/**
- * Cleans up uploads nobody finished within UPLOAD_TTL_SECONDS: multipart uploads aborted,
- * partial objects and assets deleted. Called (bounded) when an upload starts; a scheduler may
- * call it too.
- */
-export async function purgeExpiredUploads(options: { courseId?: string; now?: Date; limit?: number } = {}): Promise<number> {
-  const now = options.now ?? new Date();
-  const stale = await db.upload.findMany({
-    where: { expiresAt: { lte: now }, asset: { status: "UPLOADING", ...(options.courseId ? { courseId: options.courseId } : {}) } },
-    select: { assetId: true },
-    take: options.limit ?? 20,
-  });
-  for (const u of stale) await removeAsset(appDeps(), u.assetId);
-  return stale.length;
+/** Cleans up uploads nobody finished in time, with the app's database and storage (lib/assets). */
+export function purgeExpiredUploads(options: PurgeOptions = {}): Promise<number> {
+  return purgeAbandonedUploads(appDeps(), options);
 }

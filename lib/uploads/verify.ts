@@ -4,7 +4,8 @@ import { coverRenditionKey, removeAsset } from "@/lib/assets";
 import { db } from "@/lib/db";
 import { ConflictError } from "@/lib/errors";
 import type { Asset } from "@/lib/generated/prisma/client";
-import { enqueueJob } from "@/lib/jobs/enqueue";
+import { appBoss } from "@/lib/jobs/boss";
+import { enqueueTranscode } from "@/lib/jobs/transcode";
 import { storage } from "@/lib/storage/instance";
 import { CaptionFormatError, toWebVtt } from "./captions";
 import { appDeps, assetBytes, release, validation, type UploadRecord } from "./common";
@@ -84,10 +85,13 @@ async function checkStoredObject(upload: UploadRecord, asset: Asset): Promise<Sn
   return contents.format;
 }
 
-/** VIDEO: PROCESSING, and a transcode job for the worker. */
+/** VIDEO: PROCESSING and a transcode job for the worker, together (one transaction). */
 async function finishVideo(upload: UploadRecord, asset: Asset): Promise<void> {
-  await db.asset.update({ where: { id: asset.id }, data: { status: "PROCESSING", bytes: assetBytes(upload.bytes), error: null } });
-  await enqueueJob(db, "transcode", { assetId: asset.id, sourceKey: upload.key });
+  const boss = await appBoss();
+  await db.$transaction(async (tx) => {
+    await tx.asset.update({ where: { id: asset.id }, data: { status: "PROCESSING", progress: 0, bytes: assetBytes(upload.bytes), error: null } });
+    await enqueueTranscode(boss, tx, { assetId: asset.id, sourceKey: upload.key });
+  });
 }
 
 /** IMAGE: renditions by sharp, READY, the course's cover; the previous cover is removed. */

@@ -2,7 +2,7 @@ import "server-only";
 import { requireCourseManager, type Viewer } from "@/lib/access";
 import { db } from "@/lib/db";
 import { NotFoundError } from "@/lib/errors";
-import type { Asset, AssetStatus as DbAssetStatus, Job, Upload } from "@/lib/generated/prisma/client";
+import type { Asset, AssetStatus as DbAssetStatus, Upload } from "@/lib/generated/prisma/client";
 import { parseRenditions } from "@/lib/assets/renditions";
 import { coverImageUrl } from "@/lib/media/delivery";
 import { lessonVideoPrefix } from "@/lib/storage/keys";
@@ -15,15 +15,14 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 type _StatusesAgree = Assert<Same<AssetStatus, DbAssetStatus>>;
 
-type AssetWithExtras = Asset & { upload?: Pick<Upload, "id"> | null; jobs?: Pick<Job, "status" | "progress">[] };
+type AssetWithExtras = Asset & { upload?: Pick<Upload, "id"> | null };
 
 export function toView(a: AssetWithExtras): AssetView {
-  const job = a.jobs?.[0];
   return {
     id: a.id,
     kind: a.kind,
     status: a.status,
-    progress: a.kind === "VIDEO" && a.status === "PROCESSING" ? Math.max(0, Math.min(100, job?.progress ?? 0)) : null,
+    progress: a.kind === "VIDEO" && a.status === "PROCESSING" ? Math.max(0, Math.min(100, a.progress ?? 0)) : null,
     error: a.error,
     fileName: a.fileName,
     bytes: a.bytes === null ? null : Number(a.bytes),
@@ -35,14 +34,13 @@ export function toView(a: AssetWithExtras): AssetView {
     label: a.label,
     createdAt: a.createdAt.toISOString(),
     uploadId: a.status === "UPLOADING" ? (a.upload?.id ?? null) : null,
-    canRetry: a.kind === "VIDEO" && a.status === "FAILED" && job?.status === "FAILED",
+    canRetry: a.kind === "VIDEO" && a.status === "FAILED" && a.transcodeFailedAt !== null && Boolean(a.upload),
   };
 }
 
-/** What toView reads besides the asset: its upload's id and its latest job. */
+/** What toView reads besides the asset: its upload's id. */
 export const viewInclude = {
   upload: { select: { id: true } },
-  jobs: { orderBy: [{ createdAt: "desc" as const }, { id: "desc" as const }], take: 1, select: { status: true, progress: true } },
 };
 
 export async function viewOf(assetId: string): Promise<AssetView> {

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CurrentVideoError, coverRenditionKeys, removeAsset, removeSupersededVideos, type AssetDeps } from "@/lib/assets";
 import { db } from "@/lib/db";
 import type { AssetKind } from "@/lib/generated/prisma/client";
-import { enqueueJob } from "@/lib/jobs/enqueue";
 import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
 import { lessonAttachmentKey, lessonCaptionKey, lessonVideoObjectKey, lessonVideoPrefix, sourceUploadKey } from "@/lib/storage/keys";
 import { NoSuchUploadError, createStorage, type Storage } from "@/lib/storage/s3";
@@ -43,7 +42,7 @@ async function put(key: string): Promise<void> {
 const exists = async (key: string) => (await storage.headObject(key)) !== null;
 const keys = async (prefix: string) => (await storage.listObjects(prefix)).map((o) => o.key.slice(prefix.length)).sort();
 
-/** A READY lesson video with outputs, a caption in its folder, its uploaded original and its job. */
+/** A READY lesson video with outputs, a caption in its folder and its uploaded original. */
 async function readyVideo(lessonId: string, createdAt?: Date) {
   const video = await asset("VIDEO", { lessonId, createdAt });
   const prefix = lessonVideoPrefix(courseId, lessonId, video.id);
@@ -54,7 +53,6 @@ async function readyVideo(lessonId: string, createdAt?: Date) {
   const sourceKey = sourceUploadKey(courseId, video.id, "mp4");
   await put(sourceKey);
   await db.upload.create({ data: { assetId: video.id, userId, key: sourceKey, fileName: "clip.mp4", contentType: "video/mp4", bytes: 10n, expiresAt: new Date() } });
-  await enqueueJob(db, "transcode", { assetId: video.id, sourceKey });
   return { video, prefix, caption, captionKey, sourceKey };
 }
 
@@ -87,7 +85,6 @@ describe("removeAsset", () => {
     expect(await exists(old.sourceKey)).toBe(false);
     expect(await db.asset.findUnique({ where: { id: old.video.id } })).toBeNull();
     expect(await db.asset.findUnique({ where: { id: old.caption.id } })).toBeNull();
-    expect(await db.job.count({ where: { assetId: old.video.id } })).toBe(0);
     expect(await db.upload.count({ where: { assetId: old.video.id } })).toBe(0);
 
     expect(await keys(current.prefix)).toContain("captions/en.vtt");

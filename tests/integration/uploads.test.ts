@@ -5,6 +5,7 @@ import path from "node:path";
 
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { transcodeJobsOf } from "@/tests/support/jobs";
 
 import type { EmbeddedStorage } from "@/lib/storage/embedded";
 
@@ -267,10 +268,9 @@ describe("video (multipart, resumable)", () => {
     expect(sha256(stored)).toBe(sha256(source));
     expect((await store.headObject(upload.key))?.contentType).toBe("video/mp4");
 
-    const jobs = await db.job.findMany({ where: { assetId: started.assetId } });
+    const jobs = await transcodeJobsOf(db, started.assetId);
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ type: "transcode", status: "QUEUED" });
-    expect(jobs[0]!.payload).toEqual({ assetId: started.assetId, sourceKey: upload.key });
+    expect(jobs[0]).toMatchObject({ state: "created", data: { assetId: started.assetId, sourceKey: upload.key } });
     const asset = await db.asset.findUniqueOrThrow({ where: { id: started.assetId } });
     expect(asset.storageKey).toBe(keys.lessonVideoMasterKey(courseId, lesson.id, started.assetId));
 
@@ -297,14 +297,19 @@ describe("video (multipart, resumable)", () => {
     const lesson = lessons[1]!;
     const started = await putUpload({ lessonId: lesson.id, kind: "VIDEO", fileName: "short.webm", contentType: "video/webm" }, Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), crypto.randomBytes(4000)]));
     await uploads.completeUpload(instructor, started.uploadId);
-    const job = await db.job.findFirstOrThrow({ where: { assetId: started.assetId } });
-    await db.job.update({ where: { id: job.id }, data: { status: "FAILED", error: "ffmpeg exited with code 1" } });
-    await db.asset.update({ where: { id: started.assetId }, data: { status: "FAILED", error: "The video could not be decoded." } });
+    // What the worker records when the last attempt fails.
+    const [job] = await transcodeJobsOf(db, started.assetId);
+    await db.$executeRawUnsafe("UPDATE pgboss.job SET state = 'failed', completed_on = now() WHERE id = $1::uuid", job!.id);
+    await db.asset.update({ where: { id: started.assetId }, data: { status: "FAILED", error: "The video could not be decoded.", transcodeFailedAt: new Date() } });
     const media = await uploads.lessonMediaForEditing(instructor, courseId, lesson.id);
     expect(media.video.pending).toMatchObject({ status: "FAILED", error: "The video could not be decoded.", canRetry: true });
     const retried = await uploads.retryVideo(instructor, started.assetId);
     expect(retried.status).toBe("PROCESSING");
-    expect((await db.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("QUEUED");
+    const jobs = await transcodeJobsOf(db, started.assetId);
+    expect(jobs.map((j) => j.state)).toEqual(["failed", "created"]);
+    // Retrying again while it is on its way changes nothing.
+    await uploads.retryVideo(instructor, started.assetId);
+    expect(await transcodeJobsOf(db, started.assetId)).toHaveLength(2);
   });
 });
 
@@ -320,7 +325,8 @@ describe("verification", () => {
     expect(await store.headObject(key)).toBeNull();
     const asset = await db.asset.findUniqueOrThrow({ where: { id: started.assetId } });
     expect(asset).toMatchObject({ status: "FAILED", error: "This file is not a video: it looks like text." });
-    expect(await db.job.count({ where: { assetId: started.assetId } })).toBe(0);
+    expect(await transcodeJobsOf(db, started.assetId)).toHaveLength(0);
+    expect(asset.transcodeFailedAt).toBeNull(); // refused at upload: nothing to retry
     // A retried completion answers the same; dismissing removes the asset.
     await expect(uploads.completeUpload(instructor, started.uploadId)).rejects.toThrow("This file is not a video: it looks like text.");
     await uploads.deleteAsset(instructor, started.assetId);

@@ -5,13 +5,17 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import type PgBoss from "pg-boss";
 import { createPrismaClient, db, type PrismaClient } from "@/lib/db";
-import type { Job } from "@/lib/generated/prisma/client";
-import { claimNextJob, completeJob, enqueueJob, failJob, heartbeat, releaseJob, retryJob } from "@/lib/jobs/queue";
+import { startBoss } from "@/lib/jobs/boss";
+import { AttemptLostError, completeInTransaction, fail, heartbeat, release, type Attempt } from "@/lib/jobs/attempt";
+import { enqueueTranscode, retryTranscode } from "@/lib/jobs/transcode";
+import { PURGE_UPLOADS_CRON, QUEUES } from "@/lib/jobs/queues";
 import { runFfmpeg } from "@/worker/ffmpeg";
 import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
 import { lessonCaptionKey, lessonVideoMasterKey, lessonVideoPrefix, sourceUploadKey } from "@/lib/storage/keys";
 import { createStorage, type Storage } from "@/lib/storage/s3";
+import { purgeUploadsIfAsked, scheduleHousekeeping, settleDeadTranscodes } from "@/worker/housekeeping";
 import { runWorker, type RunWorkerOptions } from "@/worker/main";
 
 const BUCKET = "media";
@@ -23,6 +27,33 @@ let storage: Storage;
 let courseId: string;
 let sectionId: string;
 const clients: PrismaClient[] = [];
+const bosses: PgBoss[] = [];
+/** The queue as the app sees it (enqueue), and what tests inspect. */
+let boss: PgBoss;
+/** Short visibility timeout and retry delay so takeovers happen within a test. */
+const LEASE_SECONDS = 3;
+
+/** A worker's own pg-boss, like a separate process would have (maintenance every second). */
+async function newBoss(): Promise<PgBoss> {
+  const b = await startBoss({ url: process.env.DATABASE_URL!, role: "worker", leaseSeconds: LEASE_SECONDS, maintenanceSeconds: 1, retryDelaySeconds: 1, log: () => undefined });
+  bosses.push(b);
+  return b;
+}
+
+interface JobRow {
+  state: "created" | "retry" | "active" | "completed" | "cancelled" | "failed";
+  retryCount: number;
+  output: { message?: string; detail?: string } | null;
+}
+
+/** The transcode job as pg-boss holds it. */
+async function jobRow(id: string): Promise<JobRow | null> {
+  const rows = await db.$queryRawUnsafe<{ state: JobRow["state"]; retry_count: number; output: JobRow["output"] }[]>(
+    "SELECT state::text AS state, retry_count, output FROM pgboss.job WHERE id = $1::uuid",
+    id,
+  );
+  return rows[0] ? { state: rows[0].state, retryCount: rows[0].retry_count, output: rows[0].output } : null;
+}
 const sources: Record<"small" | "tiny" | "long", string> = { small: "", tiny: "", long: "" };
 
 /** A worker's own Prisma client, like a separate process would have. */
@@ -50,16 +81,21 @@ async function newLesson(): Promise<string> {
   return l.id;
 }
 
-/** What the upload flow does: a PROCESSING video asset, its original under sources/, a queued job. */
-async function uploadVideo(lessonId: string, body: Buffer | string): Promise<{ assetId: string; sourceKey: string; job: Job }> {
+/** What the upload flow does: a PROCESSING video asset, its original under sources/ (and its upload row), a queued job. */
+async function uploadVideo(lessonId: string, body: Buffer | string): Promise<{ assetId: string; sourceKey: string; job: { id: string } }> {
   const asset = await db.asset.create({
     data: { kind: "VIDEO", status: "PROCESSING", courseId, lessonId, storageKey: "pending", contentType: "video/mp4", fileName: "clip.mp4" },
   });
   const sourceKey = sourceUploadKey(courseId, asset.id, "mp4");
   const bytes = typeof body === "string" ? fs.readFileSync(body) : body;
   await storage.putObject(sourceKey, bytes, { contentType: "video/mp4" });
-  const job = await enqueueJob(db, "transcode", { assetId: asset.id, sourceKey });
-  return { assetId: asset.id, sourceKey, job };
+  const user = await db.user.upsert({ where: { email: "uploader@example.com" }, create: { email: "uploader@example.com", name: "Uploader" }, update: {} });
+  await db.upload.create({
+    data: { assetId: asset.id, userId: user.id, key: sourceKey, fileName: "clip.mp4", contentType: "video/mp4", bytes: BigInt(bytes.length), expiresAt: new Date(Date.now() + 86_400_000) },
+  });
+  const id = await db.$transaction((tx) => enqueueTranscode(boss, tx, { assetId: asset.id, sourceKey }));
+  if (!id) throw new Error("not queued");
+  return { assetId: asset.id, sourceKey, job: { id } };
 }
 
 async function keys(prefix: string): Promise<string[]> {
@@ -88,7 +124,7 @@ const quiet = () => undefined;
 /** Runs an in-process worker until `until` holds (checked every 100 ms), then stops it and waits for it. */
 async function runWorkerUntil(until: () => Promise<boolean>, options: Partial<RunWorkerOptions> = {}, timeoutMs = 30_000) {
   const stop = new AbortController();
-  const running = runWorker({ db: newClient(), storage, signal: stop.signal, pollMs: 50, leaseSeconds: 10, tmpDir: dir, log: quiet, ...options });
+  const running = runWorker({ db: newClient(), boss: await newBoss(), storage, signal: stop.signal, pollMs: 50, leaseSeconds: 10, tmpDir: dir, log: quiet, ...options });
   try {
     await waitFor("the worker to finish", async () => (await until()) || null, timeoutMs);
   } finally {
@@ -113,7 +149,8 @@ function spawnWorker(workerId: string) {
       S3_REGION: "us-east-1",
       S3_ACCESS_KEY_ID: "S3RVER",
       S3_SECRET_ACCESS_KEY: "S3RVER",
-      WORKER_LEASE_SECONDS: "3",
+      WORKER_LEASE_SECONDS: String(LEASE_SECONDS),
+      WORKER_RETRY_DELAY_SECONDS: "1",
       WORKER_POLL_MS: "100",
       WORKER_TMP_DIR: dir,
       WORKER_ID: workerId,
@@ -125,13 +162,13 @@ function spawnWorker(workerId: string) {
   return { child, log, exited };
 }
 
-/** Waits until the job is RUNNING and ffmpeg has made progress past the download. */
-function midTranscode(jobId: string, log: string[]) {
+/** Waits until the job is active and ffmpeg has made progress past the download (the asset's progress). */
+function midTranscode(jobId: string, assetId: string, log: string[]) {
   return waitFor(
     `the child worker to be mid-transcode (log: ${log.join("")})`,
     async () => {
-      const j = await db.job.findUniqueOrThrow({ where: { id: jobId } });
-      return j.status === "RUNNING" && j.progress > 5 && j.progress < 85 ? j : null;
+      const [j, a] = await Promise.all([jobRow(jobId), db.asset.findUniqueOrThrow({ where: { id: assetId } })]);
+      return j?.state === "active" && (a.progress ?? 0) > 5 && (a.progress ?? 0) < 85 ? j : null;
     },
     30_000,
     50,
@@ -139,8 +176,8 @@ function midTranscode(jobId: string, log: string[]) {
 }
 
 const jobDone = (jobId: string) => async () => {
-  const j = await db.job.findUnique({ where: { id: jobId } });
-  return j !== null && (j.status === "SUCCEEDED" || j.status === "FAILED");
+  const j = await jobRow(jobId);
+  return j !== null && (j.state === "completed" || j.state === "failed");
 };
 
 beforeAll(async () => {
@@ -150,6 +187,7 @@ beforeAll(async () => {
   await storage.ensureBucket();
   const course = await db.course.create({ data: { slug: "pipeline", title: "Pipeline", summary: "Video pipeline tests" } });
   courseId = course.id;
+  boss = await startBoss({ url: process.env.DATABASE_URL!, role: "app", leaseSeconds: LEASE_SECONDS, retryDelaySeconds: 1 });
   sectionId = (await db.section.create({ data: { courseId, title: "Videos", position: 1 } })).id;
   [sources.small, sources.tiny, sources.long] = await Promise.all([
     makeSource("small", "640x360", 5),
@@ -159,6 +197,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all([boss, ...bosses].map((b) => b?.stop({ graceful: false, wait: true })));
   await Promise.all(clients.map((c) => c.$disconnect()));
   storage?.destroy();
   await embedded?.stop({ graceMs: 0 });
@@ -172,8 +211,7 @@ describe("transcoding worker", () => {
     const progress: number[] = [];
     await runWorkerUntil(jobDone(job.id), { onProgress: (_id, p) => progress.push(p) });
 
-    const doneJob = await db.job.findUniqueOrThrow({ where: { id: job.id } });
-    expect(doneJob).toMatchObject({ status: "SUCCEEDED", progress: 100, attempts: 1, error: null, leaseUntil: null });
+    expect(await jobRow(job.id)).toMatchObject({ state: "completed", retryCount: 0 });
     expect(progress.length).toBeGreaterThan(2);
     expect(progress).toEqual([...progress].sort((a, b) => a - b)); // monotonic
     expect(progress[progress.length - 1]).toBeGreaterThanOrEqual(85);
@@ -186,6 +224,7 @@ describe("transcoding worker", () => {
       storageKey: lessonVideoMasterKey(courseId, lessonId, assetId),
       contentType: "application/vnd.apple.mpegurl",
       error: null,
+      progress: null,
     });
     expect(asset.durationSeconds).toBeGreaterThan(4.5);
     expect(asset.durationSeconds).toBeLessThan(5.5);
@@ -249,9 +288,8 @@ describe("transcoding worker", () => {
 
     expect((await db.lesson.findUniqueOrThrow({ where: { id: lessonId } })).videoAssetId).toBe(second.assetId);
     expect(await db.asset.findUnique({ where: { id: second.assetId } })).toMatchObject({ status: "READY" });
-    // The replaced video is gone: row (and its job), objects, caption, original.
+    // The replaced video is gone: row, objects, caption, original.
     expect(await db.asset.findUnique({ where: { id: first.assetId } })).toBeNull();
-    expect(await db.job.findUnique({ where: { id: first.job.id } })).toBeNull();
     expect(await db.asset.count({ where: { storageKey: captionKey } })).toBe(0);
     expect(await keys(lessonVideoPrefix(courseId, lessonId, first.assetId))).toEqual([]);
     expect(await storage.headObject(first.sourceKey)).toBeNull();
@@ -261,91 +299,87 @@ describe("transcoding worker", () => {
 
   it("two workers never process the same job", async () => {
     const uploads = await Promise.all([1, 2, 3, 4].map(async () => uploadVideo(await newLesson(), sources.tiny)));
-    const claims: { jobId: string; workerId: string }[] = [];
-    const onClaim = (job: Job, workerId: string) => claims.push({ jobId: job.id, workerId });
+    const fetched: { jobId: string; workerId: string }[] = [];
     const stop = new AbortController();
-    const common = { storage, signal: stop.signal, pollMs: 20, leaseSeconds: 10, tmpDir: dir, log: quiet, onClaim };
-    // One connection for both (SQLite + better-sqlite3 block the whole process on a lock held by
-    // another connection of the same process; separate processes are covered below).
-    const shared = newClient();
-    const workers = [runWorker({ ...common, db: shared, workerId: "w1" }), runWorker({ ...common, db: shared, workerId: "w2" })];
+    const common = { storage, signal: stop.signal, pollMs: 20, leaseSeconds: 10, tmpDir: dir, log: quiet };
+    const onFetch = (a: { id: string }, workerId: string) => fetched.push({ jobId: a.id, workerId });
+    // Each with its own connections and queue client, like two processes.
+    const workers = [
+      runWorker({ ...common, db: newClient(), boss: await newBoss(), workerId: "w1", onFetch }),
+      runWorker({ ...common, db: newClient(), boss: await newBoss(), workerId: "w2", onFetch }),
+    ];
     try {
-      await waitFor("all jobs done", async () => {
-        const n = await db.job.count({ where: { id: { in: uploads.map((u) => u.job.id) }, status: { in: ["SUCCEEDED", "FAILED"] } } });
-        return n === uploads.length;
-      });
+      await waitFor("all jobs done", async () => (await Promise.all(uploads.map((u) => jobDone(u.job.id)()))).every(Boolean));
     } finally {
       stop.abort();
     }
     const results = await Promise.all(workers);
     expect(results.reduce((a, r) => a + r.processed, 0)).toBe(uploads.length);
-    expect(claims).toHaveLength(uploads.length);
-    expect(new Set(claims.map((c) => c.jobId)).size).toBe(uploads.length);
-    expect(new Set(claims.map((c) => c.workerId))).toEqual(new Set(["w1", "w2"]));
-    for (const u of uploads) {
-      const j = await db.job.findUniqueOrThrow({ where: { id: u.job.id } });
-      expect(j).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
-      expect(j.lockedBy).toBe(claims.find((c) => c.jobId === u.job.id)!.workerId);
-    }
+    expect(fetched).toHaveLength(uploads.length);
+    expect(new Set(fetched.map((c) => c.jobId)).size).toBe(uploads.length);
+    expect(new Set(fetched.map((c) => c.workerId))).toEqual(new Set(["w1", "w2"]));
+    for (const u of uploads) expect(await jobRow(u.job.id)).toMatchObject({ state: "completed", retryCount: 0 });
   });
 
-  it("a source that is not a video fails with a clear reason; retryJob re-queues it", async () => {
+  it("a source that is not a video fails for good with a clear reason; Retry queues it again", async () => {
     const lessonId = await newLesson();
     const { assetId, sourceKey, job } = await uploadVideo(lessonId, Buffer.from("This is a text file, not a video.\n".repeat(50)));
     await runWorkerUntil(jobDone(job.id));
-    const failed = await db.job.findUniqueOrThrow({ where: { id: job.id } });
-    expect(failed).toMatchObject({ status: "FAILED", attempts: 1, leaseUntil: null }); // not retried: it cannot get better
-    expect(failed.error).toMatch(/not a video ffmpeg can read \(Invalid data found when processing input\)/);
+    const failed = await jobRow(job.id);
+    expect(failed).toMatchObject({ state: "failed", retryCount: 0 }); // not retried: it cannot get better
+    expect(failed!.output?.detail).toMatch(/not a video ffmpeg can read \(Invalid data found when processing input\)/);
     const asset = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
     expect(asset).toMatchObject({ status: "FAILED", error: "The file is not a video ffmpeg can read (Invalid data found when processing input)." });
+    expect(asset.transcodeFailedAt).not.toBeNull();
     expect((await db.lesson.findUniqueOrThrow({ where: { id: lessonId } })).videoAssetId).toBeNull();
 
-    const requeued = await retryJob(db, assetId);
-    expect(requeued).toMatchObject({ id: job.id, status: "QUEUED", attempts: 0, error: null, lockedBy: null });
-    expect(await db.asset.findUniqueOrThrow({ where: { id: assetId } })).toMatchObject({ status: "PROCESSING", error: null });
-    await expect(retryJob(db, assetId)).resolves.toMatchObject({ id: job.id, status: "QUEUED" }); // idempotent
+    await retryTranscode(db, boss, assetId);
+    expect(await db.asset.findUniqueOrThrow({ where: { id: assetId } })).toMatchObject({ status: "PROCESSING", error: null, transcodeFailedAt: null });
+    await retryTranscode(db, boss, assetId); // idempotent: already on its way
+    const queued = await db.$queryRawUnsafe<{ id: string }[]>(
+      "SELECT id::text AS id FROM pgboss.job WHERE name = $1 AND singleton_key = $2 AND state = 'created'",
+      QUEUES.transcode,
+      assetId,
+    );
+    expect(queued).toHaveLength(1);
 
     // With a readable original in place the retry succeeds.
     await storage.putObject(sourceKey, fs.readFileSync(sources.tiny), { contentType: "video/mp4" });
-    await runWorkerUntil(jobDone(job.id));
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "SUCCEEDED", attempts: 1 });
+    await runWorkerUntil(jobDone(queued[0].id));
+    expect(await jobRow(queued[0].id)).toMatchObject({ state: "completed" });
     expect(await db.asset.findUniqueOrThrow({ where: { id: assetId } })).toMatchObject({ status: "READY", error: null });
-    await expect(retryJob(db, assetId)).rejects.toThrow(/only a failed job can be retried/);
+    await expect(retryTranscode(db, boss, assetId)).rejects.toThrow(/Only a video whose processing failed/);
   });
 
   it(
-    "a worker killed mid-job: the job is claimed again once its lease expires, and completes",
+    "a worker killed mid-job: the job is fetched again once its visibility timeout expires, and completes",
     async () => {
       const lessonId = await newLesson();
       const { assetId, job } = await uploadVideo(lessonId, sources.long);
       const { child, log, exited } = spawnWorker("doomed-worker");
+      let killedAt = 0;
       try {
-        const running = await midTranscode(job.id, log);
-        expect(running).toMatchObject({ lockedBy: "doomed-worker", attempts: 1 });
+        expect(await midTranscode(job.id, assetId, log)).toMatchObject({ state: "active", retryCount: 0 });
       } finally {
         process.kill(-child.pid!, "SIGKILL");
+        killedAt = Date.now();
       }
       expect(await exited).toBe("SIGKILL");
+      expect(await jobRow(job.id)).toMatchObject({ state: "active" }); // nobody released it
 
-      const orphan = await db.job.findUniqueOrThrow({ where: { id: job.id } });
-      expect(orphan).toMatchObject({ status: "RUNNING", lockedBy: "doomed-worker" });
-      const claimedAt: { at: number; leaseUntil: number }[] = [];
-      await runWorkerUntil(
-        jobDone(job.id),
-        { workerId: "rescuer", leaseSeconds: 3, onClaim: () => claimedAt.push({ at: Date.now(), leaseUntil: orphan.leaseUntil!.getTime() }) },
-        45_000,
-      );
-      // Not taken before the dead worker's lease ran out.
-      expect(claimedAt).toHaveLength(1);
-      expect(claimedAt[0].at).toBeGreaterThanOrEqual(claimedAt[0].leaseUntil);
-      expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "SUCCEEDED", attempts: 2, lockedBy: "rescuer", progress: 100 });
+      const fetchedAt: number[] = [];
+      await runWorkerUntil(jobDone(job.id), { workerId: "rescuer", leaseSeconds: LEASE_SECONDS, onFetch: () => fetchedAt.push(Date.now()) }, 60_000);
+      // Not taken before the dead worker's last heartbeat ran out.
+      expect(fetchedAt).toHaveLength(1);
+      expect(fetchedAt[0] - killedAt).toBeGreaterThanOrEqual(0);
+      expect(await jobRow(job.id)).toMatchObject({ state: "completed", retryCount: 1 });
       const asset = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
       expect(asset.status).toBe("READY");
       expect(asset.durationSeconds).toBeCloseTo(24, 0);
       expect((await db.lesson.findUniqueOrThrow({ where: { id: lessonId } })).videoAssetId).toBe(assetId);
       expect(await keys(lessonVideoPrefix(courseId, lessonId, assetId))).toContain("360p/seg_003.ts");
     },
-    90_000,
+    120_000,
   );
 
   it(
@@ -355,167 +389,185 @@ describe("transcoding worker", () => {
       const { assetId, job } = await uploadVideo(lessonId, sources.long);
       const { child, log, exited } = spawnWorker("polite-worker");
       try {
-        await midTranscode(job.id, log);
+        await midTranscode(job.id, assetId, log);
         child.kill("SIGTERM"); // like scripts/start.ts: to the tsx process only
-        expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 10_000))])).toBe(0);
+        expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 15_000))])).toBe(0);
       } finally {
         if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, "SIGKILL");
       }
-      expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", attempts: 0, lockedBy: null, leaseUntil: null });
-      expect(log.join("")).toMatch(/released on shutdown/);
+      expect(await jobRow(job.id)).toMatchObject({ state: "retry", retryCount: 0 });
+      expect(log.join("")).toMatch(/given back to the queue on shutdown/);
       expect(await db.asset.findUniqueOrThrow({ where: { id: assetId } })).toMatchObject({ status: "PROCESSING" });
-      await db.asset.delete({ where: { id: assetId } }); // and its job: keep the queue clean for the next tests
+      // The next worker takes it as the same attempt.
+      await runWorkerUntil(jobDone(job.id), {}, 90_000);
+      expect(await jobRow(job.id)).toMatchObject({ state: "completed", retryCount: 0 });
     },
-    60_000,
+    150_000,
   );
 });
 
-describe("job queue (leases, compare-and-set)", () => {
-  let raceNo = 0;
-  /** Jobs of a type of their own, so tests do not see each other's jobs. */
-  async function raceJobs(n: number, extra: { maxAttempts?: number; assetId?: string } = {}): Promise<{ type: string; ids: string[] }> {
-    const type = `race-${++raceNo}`;
-    const ids: string[] = [];
-    for (let i = 0; i < n; i++) ids.push((await db.job.create({ data: { type, payload: "{}", ...extra } })).id);
-    return { type, ids };
+describe("scheduled housekeeping", () => {
+  it("a starting worker purges abandoned uploads (expired multipart and never-completed PUTs), objects included", async () => {
+    const lessonId = await newLesson();
+    const user = await db.user.upsert({ where: { email: "uploader@example.com" }, create: { email: "uploader@example.com", name: "Uploader" }, update: {} });
+    const abandoned = async (multipart: boolean, expiresAt: Date) => {
+      const asset = await db.asset.create({ data: { kind: "VIDEO", status: "UPLOADING", courseId, lessonId, storageKey: "pending", contentType: "video/mp4" } });
+      const key = sourceUploadKey(courseId, asset.id, "mp4");
+      let multipartId: string | null = null;
+      if (multipart) {
+        multipartId = (await storage.createMultipartUpload(key, { contentType: "video/mp4" })).uploadId;
+      } else {
+        await storage.putObject(key, Buffer.from("half a video"), { contentType: "video/mp4" });
+      }
+      await db.upload.create({ data: { assetId: asset.id, userId: user.id, key, multipartId, fileName: "a.mp4", contentType: "video/mp4", bytes: 10n, expiresAt } });
+      return { assetId: asset.id, key, multipartId };
+    };
+    const past = new Date(Date.now() - 60_000);
+    const stalePut = await abandoned(false, past);
+    const staleMultipart = await abandoned(true, past);
+    const live = await abandoned(false, new Date(Date.now() + 3_600_000));
+
+    const worker = await newBoss();
+    await scheduleHousekeeping(worker); // what worker/main.ts does at start
+    const schedules = await db.$queryRawUnsafe<{ name: string; cron: string }[]>("SELECT name, cron FROM pgboss.schedule");
+    expect(schedules).toContainEqual({ name: QUEUES.purgeUploads, cron: PURGE_UPLOADS_CRON });
+    const log: string[] = [];
+    await waitFor("the purge", async () => {
+      await purgeUploadsIfAsked({ db, storage, boss: worker, log: (l) => log.push(l) });
+      return (await db.asset.count({ where: { id: { in: [stalePut.assetId, staleMultipart.assetId] } } })) === 0;
+    }, 10_000, 200);
+    expect(log.join("\n")).toMatch(/purged 2 abandoned upload/);
+    expect(await storage.headObject(stalePut.key)).toBeNull();
+    await expect(storage.listParts(staleMultipart.key, staleMultipart.multipartId!)).rejects.toThrow();
+    expect(await db.asset.findUnique({ where: { id: live.assetId } })).not.toBeNull();
+    expect(await storage.headObject(live.key)).not.toBeNull();
+  });
+});
+
+describe("job attempts on pg-boss (fencing, retries, dead letters)", () => {
+  /** A queued transcode job for an asset that exists, fetched by a fresh queue client. */
+  async function fetchedAttempt(b: PgBoss): Promise<Attempt> {
+    const lessonId = await newLesson();
+    const asset = await db.asset.create({ data: { kind: "VIDEO", status: "PROCESSING", courseId, lessonId, storageKey: "pending", contentType: "video/mp4" } });
+    await db.$transaction((tx) => enqueueTranscode(boss, tx, { assetId: asset.id, sourceKey: "sources/none.mp4" }));
+    for (let i = 0; i < 50; i++) {
+      const [job] = await b.fetch<{ assetId: string }>(QUEUES.transcode, { batchSize: 10, includeMetadata: true });
+      if (job?.data.assetId === asset.id) return { queue: QUEUES.transcode, id: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, data: job.data };
+      if (job) await b.complete(QUEUES.transcode, job.id); // a leftover of another test
+    }
+    throw new Error("the job was not fetched");
   }
 
   it(
-    "claimers in separate processes (separate connections) never claim the same job",
+    "fetchers in separate processes never get the same job",
     async () => {
-      const { type, ids } = await raceJobs(150);
-      const startAt = Date.now() + 4000; // all processes start claiming at the same instant
+      const queue = "race-test";
+      await boss.createQueue(queue, { name: queue });
+      const ids = (await boss.insert(Array.from({ length: 150 }, (_, i) => ({ name: queue, data: { i } }))), await db.$queryRawUnsafe<{ id: string }[]>("SELECT id::text AS id FROM pgboss.job WHERE name = $1", queue)).map((r) => r.id);
+      const startAt = Date.now() + 4000; // all processes start fetching at the same instant
       const script = `
-        import { claimNextJob } from "./lib/jobs/queue";
-        import { createPrismaClient } from "./lib/db";
+        import PgBoss from "pg-boss";
         (async () => {
-          const db = createPrismaClient(process.env.DATABASE_URL);
-          const me = process.env.CLAIMER_ID;
+          const boss = new PgBoss({ connectionString: process.env.DATABASE_URL, supervise: false, schedule: false, max: 2 });
+          await boss.start();
           await new Promise((r) => setTimeout(r, Math.max(0, ${startAt} - Date.now())));
           for (;;) {
-            const job = await claimNextJob(db, me, { leaseSeconds: 60, types: [${JSON.stringify(type)}] });
-            if (job) { console.log(JSON.stringify({ id: job.id, by: job.lockedBy, attempts: job.attempts })); continue; }
-            if ((await db.job.count({ where: { type: ${JSON.stringify(type)}, status: "QUEUED" } })) === 0) break;
+            const [job] = await boss.fetch(${JSON.stringify(queue)}, { batchSize: 1 });
+            if (!job) break;
+            console.log(JSON.stringify({ id: job.id }));
           }
-          await db.$disconnect();
+          await boss.stop({ graceful: false, wait: true });
         })().catch((e) => { console.error(e); process.exit(1); });
       `;
       const tsx = path.join(root, "node_modules", ".bin", "tsx");
       const runs = ["p1", "p2", "p3", "p4"].map(
         (id) =>
-          new Promise<{ id: string; lines: { id: string; by: string; attempts: number }[] }>((resolve, reject) => {
-            const child = spawn(tsx, ["--conditions=react-server", "-e", script], {
-              cwd: root,
-              stdio: ["ignore", "pipe", "pipe"],
-              env: { ...process.env, CLAIMER_ID: id },
-            });
+          new Promise<{ id: string; lines: { id: string }[] }>((resolve, reject) => {
+            const child = spawn(tsx, ["-e", script], { cwd: root, stdio: ["ignore", "pipe", "pipe"], env: process.env });
             let out = "";
             let err = "";
             child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
             child.stderr!.on("data", (c: Buffer) => (err += c.toString()));
             child.once("exit", (code) => {
-              if (code !== 0) return reject(new Error(`claimer ${id} exited ${code}: ${err}`));
+              if (code !== 0) return reject(new Error(`fetcher ${id} exited ${code}: ${err}`));
               resolve({ id, lines: out.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) });
             });
           }),
       );
       const results = await Promise.all(runs);
-      const claims = results.flatMap((r) => r.lines);
-      expect(claims).toHaveLength(ids.length);
-      expect(new Set(claims.map((c) => c.id))).toEqual(new Set(ids));
-      for (const r of results) for (const c of r.lines) expect(c).toMatchObject({ by: r.id, attempts: 1 });
+      const got = results.flatMap((r) => r.lines.map((l) => l.id));
+      expect(got).toHaveLength(ids.length);
+      expect(new Set(got)).toEqual(new Set(ids));
       // They really raced: more than one process got jobs.
       expect(results.filter((r) => r.lines.length > 0).length).toBeGreaterThan(1);
-      const rows = await db.job.findMany({ where: { type } });
-      for (const row of rows) {
-        expect(row).toMatchObject({ status: "RUNNING", attempts: 1 });
-        expect(row.lockedBy).toBe(claims.find((c) => c.id === row.id)!.by);
-      }
     },
     60_000,
   );
 
-  it("claimers sharing a connection: the compare-and-set still hands each job out once", async () => {
-    const { type, ids } = await raceJobs(60);
-    const conn = newClient();
-    const claimed: { jobId: string; by: string }[] = [];
-    await Promise.all(
-      Array.from({ length: 8 }, async (_, i) => {
-        for (;;) {
-          const j = await claimNextJob(conn, `c${i}`, { leaseSeconds: 60, types: [type] });
-          if (j) claimed.push({ jobId: j.id, by: `c${i}` });
-          else if ((await conn.job.count({ where: { type, status: "QUEUED" } })) === 0) return;
-        }
-      }),
-    );
-    expect(claimed).toHaveLength(ids.length);
-    expect(new Set(claimed.map((c) => c.jobId))).toEqual(new Set(ids));
-    expect(new Set(claimed.map((c) => c.by)).size).toBeGreaterThan(1);
-  });
+  it("heartbeats only while owned; an expired attempt is fetched again and the old owner can no longer write", async () => {
+    const worker = await newBoss();
+    const a = await fetchedAttempt(worker);
+    expect(await heartbeat(db, a, LEASE_SECONDS)).toBe(true);
+    expect(await worker.fetch(QUEUES.transcode)).toEqual([]); // not handed out twice
+    // The owner stops heartbeating: once the visibility timeout is over, maintenance puts it back.
+    const b = await waitFor("the job to be fetched again", async () => {
+      const [job] = await worker.fetch<{ assetId: string }>(QUEUES.transcode, { includeMetadata: true });
+      return job ? ({ queue: QUEUES.transcode, id: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, data: job.data } as Attempt) : null;
+    }, 20_000, 200);
+    expect(b).toMatchObject({ id: a.id, retryCount: 1 });
+    expect(await heartbeat(db, a, LEASE_SECONDS)).toBe(false);
+    expect(await release(db, a)).toBe(false);
+    await expect(db.$transaction((tx) => completeInTransaction(tx, a))).rejects.toBeInstanceOf(AttemptLostError);
+    expect(await fail(db, worker, a, { message: "late" }, { retryable: true })).toBe("lost");
+    await db.$transaction((tx) => completeInTransaction(tx, b, { ok: true }));
+    expect(await jobRow(a.id)).toMatchObject({ state: "completed", retryCount: 1 });
+  }, 40_000);
 
-  it("leases: heartbeat only while owned, an expired lease is taken over, the old owner can no longer write", async () => {
-    const {
-      type,
-      ids: [id],
-    } = await raceJobs(1);
-    const a = await claimNextJob(db, "A", { leaseSeconds: 1, types: [type] });
-    expect(a?.id).toBe(id);
-    expect(await claimNextJob(db, "B", { leaseSeconds: 1, types: [type] })).toBeNull(); // lease current
-    expect(await heartbeat(db, id, "A", { leaseSeconds: 1, progress: 40 })).toBe(true);
-    expect(await heartbeat(db, id, "B", { leaseSeconds: 1 })).toBe(false);
-    // A stops renewing: once the lease ran out, B takes the job (attempt 2).
-    const later = new Date(Date.now() + 1500);
-    const b = await claimNextJob(db, "B", { leaseSeconds: 30, types: [type], now: () => later });
-    expect(b).toMatchObject({ id, lockedBy: "B", attempts: 2, progress: 0 });
-    expect(await heartbeat(db, id, "A", { leaseSeconds: 1 })).toBe(false);
-    expect(await completeJob(db, id, "A")).toBe(false);
-    expect(await failJob(db, id, "A", "boom", { retryable: true })).toBe("lost");
-    expect(await releaseJob(db, id, "A")).toBe(false);
-    expect(await completeJob(db, id, "B")).toBe(true);
-    expect(await db.job.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "SUCCEEDED", lockedBy: "B", progress: 100 });
-  });
-
-  it("failures: retry with backoff while attempts remain, then FAILED; release does not count an attempt", async () => {
-    const {
-      type,
-      ids: [id],
-    } = await raceJobs(1, { maxAttempts: 2 });
-    await claimNextJob(db, "A", { leaseSeconds: 30, types: [type] });
-    expect(await releaseJob(db, id, "A")).toBe(true);
-    expect(await db.job.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "QUEUED", attempts: 0, lockedBy: null });
-
-    await claimNextJob(db, "A", { leaseSeconds: 30, types: [type] });
-    expect(await failJob(db, id, "A", "transient", { retryable: true })).toBe("requeued");
-    const queued = await db.job.findUniqueOrThrow({ where: { id } });
-    expect(queued).toMatchObject({ status: "QUEUED", attempts: 1, error: "transient", lockedBy: null });
-    expect(queued.runAfter.getTime()).toBeGreaterThan(Date.now() + 20_000); // 30 s backoff
-    expect(await claimNextJob(db, "A", { leaseSeconds: 30, types: [type] })).toBeNull();
-
-    const later = new Date(Date.now() + 31_000);
-    expect(await claimNextJob(db, "A", { leaseSeconds: 30, types: [type], now: () => later })).toMatchObject({ attempts: 2 });
-    expect(await failJob(db, id, "A", "transient again", { retryable: true })).toBe("failed"); // attempts exhausted
-    expect(await db.job.findUniqueOrThrow({ where: { id } })).toMatchObject({ status: "FAILED", error: "transient again" });
-  });
-
-  it("a job whose worker keeps dying is failed after maxAttempts instead of being handed out forever", async () => {
-    const lessonId = await newLesson();
-    const asset = await db.asset.create({ data: { kind: "VIDEO", status: "PROCESSING", courseId, lessonId, storageKey: "pending", contentType: "video/mp4" } });
-    const {
-      type,
-      ids: [jobId],
-    } = await raceJobs(1, { maxAttempts: 2, assetId: asset.id });
-    const job = { id: jobId };
-    let t = Date.now();
-    for (const w of ["A", "B"]) {
-      const at = new Date(t);
-      expect(await claimNextJob(db, w, { leaseSeconds: 5, types: [type], now: () => at })).toMatchObject({ id: job.id, lockedBy: w });
-      t += 6_000; // ... and dies
+  it("failures: retried with backoff while attempts remain, then failed for good and dead-lettered; release does not count", async () => {
+    const worker = await newBoss();
+    let a = await fetchedAttempt(worker);
+    expect(await release(db, a)).toBe(true);
+    expect(await jobRow(a.id)).toMatchObject({ state: "retry", retryCount: 0 });
+    a = await waitFor("refetch", async () => {
+      const [job] = await worker.fetch<{ assetId: string }>(QUEUES.transcode, { includeMetadata: true });
+      return job ? ({ queue: QUEUES.transcode, id: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, data: job.data } as Attempt) : null;
+    });
+    expect(a.retryCount).toBe(0); // the released attempt did not count
+    for (let attempt = 0; attempt <= a.retryLimit; attempt++) {
+      const outcome = await fail(db, worker, a, { message: `transient ${attempt}` }, {
+        retryable: true,
+        onFinalFailure: (tx) => tx.asset.updateMany({ where: { id: (a.data as { assetId: string }).assetId }, data: { status: "FAILED", transcodeFailedAt: new Date() } }).then(() => undefined),
+      });
+      expect(outcome).toBe(attempt < a.retryLimit ? "requeued" : "failed");
+      if (outcome === "failed") break;
+      a = await waitFor("the retry after its backoff", async () => {
+        const [job] = await worker.fetch<{ assetId: string }>(QUEUES.transcode, { includeMetadata: true });
+        return job ? ({ queue: QUEUES.transcode, id: job.id, retryCount: job.retryCount, retryLimit: job.retryLimit, data: job.data } as Attempt) : null;
+      }, 20_000, 200);
     }
-    const at = new Date(t);
-    expect(await claimNextJob(db, "C", { leaseSeconds: 5, types: [type], now: () => at })).toBeNull();
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "FAILED", attempts: 2 });
-    const failed = await db.asset.findUniqueOrThrow({ where: { id: asset.id } });
-    expect(failed.status).toBe("FAILED");
-    expect(failed.error).toMatch(/stopped responding 2 time/);
-  });
+    expect(await jobRow(a.id)).toMatchObject({ state: "failed", retryCount: a.retryLimit, output: { message: `transient ${a.retryLimit}` } });
+    expect(await db.asset.findUniqueOrThrow({ where: { id: (a.data as { assetId: string }).assetId } })).toMatchObject({ status: "FAILED" });
+    const dead = await worker.fetch<{ assetId: string }>(QUEUES.transcodeDead);
+    expect(dead.map((d) => d.data.assetId)).toContain((a.data as { assetId: string }).assetId);
+  }, 60_000);
+
+  it("a job whose worker keeps dying is dead-lettered, and housekeeping marks its video FAILED with a reason", async () => {
+    const worker = await newBoss();
+    const first = await fetchedAttempt(worker);
+    const assetId = (first.data as { assetId: string }).assetId;
+    // Every attempt is fetched and then abandoned (the worker "dies"): no heartbeat, no release.
+    for (let n = 0; n < first.retryLimit; n++) {
+      await waitFor(`attempt ${n + 2}`, async () => (await worker.fetch(QUEUES.transcode, { batchSize: 1 })).length > 0, 30_000, 200);
+    }
+    await waitFor("the job to fail for good", async () => (await jobRow(first.id))?.state === "failed", 30_000, 200);
+    const log: string[] = [];
+    await waitFor("housekeeping to settle the dead job", async () => {
+      await settleDeadTranscodes({ db, storage, boss: worker, log: (l) => log.push(l) });
+      return (await db.asset.findUniqueOrThrow({ where: { id: assetId } })).status === "FAILED";
+    }, 10_000, 200);
+    const failed = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
+    expect(failed.error).toMatch(/stopped responding on every attempt/);
+    expect(failed.transcodeFailedAt).not.toBeNull();
+    expect(log.join("\n")).toMatch(/attempts exhausted/);
+  }, 90_000);
 });

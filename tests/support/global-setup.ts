@@ -3,6 +3,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import pg from "pg";
+import PgBoss from "pg-boss";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedDatabase } from "../../lib/db/embedded";
 
@@ -36,6 +37,10 @@ export default async function setup(project: TestProject) {
     env: { ...process.env, DATABASE_URL: templateUrl },
     stdio: "pipe",
   });
+  // The job queue's schema too (pg-boss creates it at its first start), so no test file waits for it.
+  const boss = new PgBoss({ connectionString: templateUrl, schema: "pgboss", supervise: false, schedule: false, max: 1 });
+  await boss.start();
+  await boss.stop({ graceful: false, wait: true });
   project.provide("database", { adminUrl, template, prefix: `lumen_t_${runId}_` });
 
   return async () => {

@@ -6,7 +6,7 @@ import { withDatabase } from "./global-setup";
 // Process-wide singletons (configuration, Prisma client, storage, signer) must not leak from
 // one test file into the next when a worker process is reused.
 const g = globalThis as Record<string, unknown>;
-for (const k of ["__config", "__configSlices", "__prisma", "__storage", "__signer", "__rateLimitPool", "__rateLimiters"]) delete g[k];
+for (const k of ["__config", "__configSlices", "__prisma", "__storage", "__signer", "__rateLimitPool", "__rateLimiters", "__boss"]) delete g[k];
 
 // A fresh database per test file, copied from the migrated template.
 const { adminUrl, template, prefix } = inject("database");
@@ -37,7 +37,12 @@ process.env.DATABASE_URL = withDatabase(adminUrl, name);
 (process.env as Record<string, string>).NODE_ENV = "test";
 
 afterAll(async () => {
-  const g = globalThis as unknown as { __prisma?: { $disconnect(): Promise<void> }; __rateLimitPool?: { end(): Promise<void> } };
+  const g = globalThis as unknown as {
+    __prisma?: { $disconnect(): Promise<void> };
+    __rateLimitPool?: { end(): Promise<void> };
+    __boss?: Promise<{ stop(o: object): Promise<void> }>;
+  };
+  await (await g.__boss?.catch(() => undefined))?.stop({ graceful: false, wait: true });
   await g.__prisma?.$disconnect();
   await g.__rateLimitPool?.end();
   await admin(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);

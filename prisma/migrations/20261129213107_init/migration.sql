@@ -19,9 +19,6 @@ CREATE TYPE "AssetStatus" AS ENUM ('UPLOADING', 'PROCESSING', 'READY', 'FAILED')
 -- CreateEnum
 CREATE TYPE "EnrollmentSource" AS ENUM ('FREE', 'GRANT', 'CODE');
 
--- CreateEnum
-CREATE TYPE "JobStatus" AS ENUM ('QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED');
-
 -- CreateTable
 CREATE TABLE "User" (
     "id" TEXT NOT NULL,
@@ -152,31 +149,12 @@ CREATE TABLE "Asset" (
     "language" TEXT,
     "label" TEXT,
     "error" TEXT,
+    "progress" INTEGER,
+    "transcodeFailedAt" TIMESTAMPTZ(3),
     "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" TIMESTAMPTZ(3) NOT NULL,
 
     CONSTRAINT "Asset_pkey" PRIMARY KEY ("id")
-);
-
--- CreateTable
-CREATE TABLE "Job" (
-    "id" TEXT NOT NULL,
-    "type" TEXT NOT NULL,
-    "status" "JobStatus" NOT NULL DEFAULT 'QUEUED',
-    "payload" JSONB NOT NULL,
-    "assetId" TEXT,
-    "attempts" INTEGER NOT NULL DEFAULT 0,
-    "maxAttempts" INTEGER NOT NULL DEFAULT 3,
-    "progress" INTEGER NOT NULL DEFAULT 0,
-    "lockedBy" TEXT,
-    "leaseUntil" TIMESTAMPTZ(3),
-    "runAfter" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "error" TEXT,
-    "createdAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updatedAt" TIMESTAMPTZ(3) NOT NULL,
-    "finishedAt" TIMESTAMPTZ(3),
-
-    CONSTRAINT "Job_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateTable
@@ -254,12 +232,6 @@ CREATE INDEX "Asset_courseId_idx" ON "Asset"("courseId");
 CREATE INDEX "Asset_lessonId_kind_idx" ON "Asset"("lessonId", "kind");
 
 -- CreateIndex
-CREATE INDEX "Job_status_runAfter_idx" ON "Job"("status", "runAfter");
-
--- CreateIndex
-CREATE INDEX "Job_assetId_idx" ON "Job"("assetId");
-
--- CreateIndex
 CREATE UNIQUE INDEX "Upload_assetId_key" ON "Upload"("assetId");
 
 -- CreateIndex
@@ -315,9 +287,6 @@ ALTER TABLE "Asset" ADD CONSTRAINT "Asset_courseId_fkey" FOREIGN KEY ("courseId"
 
 -- AddForeignKey
 ALTER TABLE "Asset" ADD CONSTRAINT "Asset_lessonId_fkey" FOREIGN KEY ("lessonId") REFERENCES "Lesson"("id") ON DELETE CASCADE ON UPDATE CASCADE;
-
--- AddForeignKey
-ALTER TABLE "Job" ADD CONSTRAINT "Job_assetId_fkey" FOREIGN KEY ("assetId") REFERENCES "Asset"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "Upload" ADD CONSTRAINT "Upload_assetId_fkey" FOREIGN KEY ("assetId") REFERENCES "Asset"("id") ON DELETE CASCADE ON UPDATE CASCADE;
