@@ -22,6 +22,7 @@ export interface LumenStackProps extends StackProps {
  * services, wired together. Every app environment variable becomes a stack output named after it.
  */
 export class LumenStack extends Stack {
+  readonly network: Network;
   readonly logs: LogBuckets;
   readonly media: MediaBucket;
   readonly cdn: MediaCdn;
@@ -37,7 +38,7 @@ export class LumenStack extends Stack {
     Tags.of(this).add("project", "lumen-academy");
 
     this.logs = new LogBuckets(this, "Logs", { config });
-    const network = new Network(this, "Network", { config, logBucket: this.logs.access });
+    const network = (this.network = new Network(this, "Network", { config, logBucket: this.logs.access }));
     this.loadBalancer = new AppLoadBalancer(this, "LoadBalancer", { config, vpc: network.vpc, logBucket: this.logs.access });
     const appOrigin = this.loadBalancer.appUrl;
     this.media = new MediaBucket(this, "Media", { config, logBucket: this.logs.s3, appOrigin });
@@ -87,6 +88,10 @@ export class LumenStack extends Stack {
     out("ClusterName", this.services.cluster.clusterName, "ECS cluster");
     out("AppServiceName", this.services.app.serviceName, "ECS service of the app");
     out("WorkerServiceName", this.services.worker.serviceName, "ECS service of the transcoding worker");
+    // For one-off tasks (docs/deploy.md: aws ecs run-task with the app's task definition).
+    out("AppTaskDefinitionArn", this.services.app.taskDefinition.taskDefinitionArn, "app task definition (one-off commands run with it)");
+    out("PrivateSubnetIds", this.network.vpc.privateSubnets.map((sn) => sn.subnetId).join(","), "subnets of the tasks");
+    out("AppSecurityGroupId", this.services.app.connections.securityGroups[0].securityGroupId, "security group of the app tasks");
     out("AppLogGroup", this.services.appLogGroup.logGroupName, "app and migration logs");
     out("WorkerLogGroup", this.services.workerLogGroup.logGroupName, "worker logs");
     out("AccessLogBucketName", this.logs.access.bucketName, "CloudFront (cloudfront/), load balancer (alb/) and VPC flow logs");

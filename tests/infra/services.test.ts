@@ -278,3 +278,32 @@ describe("app environment", () => {
     before.template.hasOutput("PublicKeyIdcfold", { Value: { Ref: oldKey }, Description: 'CloudFront public key id of key "cf-old" (active)' });
   });
 });
+
+describe("operator outputs", () => {
+  it("lists what the deploy guide reads: DNS targets, key ids, secrets, services, logs, one-off task settings", () => {
+    const outputs = Object.keys(prod.template.findOutputs("*"));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        "AppLoadBalancerDns",
+        "MediaDistributionDomain",
+        "MediaDistributionId",
+        "KeyGroupId",
+        "PublicKeyIdcfold",
+        "PublicKeyIdcfnew",
+        "CloudFrontPrivateKeySecretName",
+        "DatabaseSecretArn",
+        "ClusterName",
+        "AppServiceName",
+        "WorkerServiceName",
+        "AppTaskDefinitionArn",
+        "PrivateSubnetIds",
+        "AppSecurityGroupId",
+        "AppLogGroup",
+        "WorkerLogGroup",
+        "AccessLogBucketName",
+        "S3AccessLogBucketName",
+      ]),
+    );
+    prod.template.hasOutput("CloudFrontPrivateKeySecretName", { Value: "lumen-academy/cloudfront-private-keys" });
+  });
+});
