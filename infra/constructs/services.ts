@@ -69,7 +69,7 @@ export class Services extends Construct {
         ephemeralStorageGiB,
         runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
       });
-    const service = (name: string, task: ecs.FargateTaskDefinition, desiredCount: number, description: string) => {
+    const service = (name: string, task: ecs.FargateTaskDefinition, desiredCount: number, description: string, healthCheckGracePeriod?: Duration) => {
       const securityGroup = new ec2.SecurityGroup(this, `${name}SecurityGroup`, { vpc: props.vpc, description, allowAllOutbound: true });
       props.database.allowFrom(securityGroup, `PostgreSQL from the ${name.toLowerCase()} tasks`);
       return new ecs.FargateService(this, `${name}Service`, {
@@ -83,6 +83,7 @@ export class Services extends Construct {
         minHealthyPercent: 100,
         maxHealthyPercent: 200,
         propagateTags: ecs.PropagatedTagSource.SERVICE,
+        healthCheckGracePeriod,
       });
     };
 
@@ -106,7 +107,8 @@ export class Services extends Construct {
     });
     appContainer.addContainerDependencies({ container: migrate, condition: ecs.ContainerDependencyCondition.SUCCESS });
     grantAppMediaAccess(appTask.taskRole, props.bucket);
-    this.app = service("App", appTask, c.appMinTasks, "App tasks: port 3000 from the load balancer only");
+    // The grace period covers the migrations that run before `next start` (longer ones: a one-off task first).
+    this.app = service("App", appTask, c.appMinTasks, "App tasks: port 3000 from the load balancer only", Duration.minutes(3));
     const targetGroup = props.loadBalancer.listener.addTargets("App", {
       port: APP_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,

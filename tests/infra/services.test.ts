@@ -163,6 +163,8 @@ describe("container services", () => {
   it("apply database migrations before the app starts (prisma migrate deploy, app waits for its success)", () => {
     expect(container(prod, "AppTask", "migrate")).toMatchObject({ Command: ["node_modules/.bin/prisma", "migrate", "deploy"], Essential: false });
     expect(container(prod, "AppTask", "app")).toMatchObject({ Essential: true, DependsOn: [{ ContainerName: "migrate", Condition: "SUCCESS" }] });
+    // The load balancer's health checks wait for migrations + start-up.
+    prod.template.hasResourceProperties("AWS::ECS::Service", { HealthCheckGracePeriodSeconds: 180, LoadBalancers: [Match.objectLike({ ContainerName: "app", ContainerPort: 3000 })] });
   });
 
   it("give the worker its health check on WORKER_HEALTH_PORT, two minutes to stop, and disk for transcodes", () => {
