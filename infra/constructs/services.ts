@@ -107,7 +107,7 @@ export class Services extends Construct {
     });
     appContainer.addContainerDependencies({ container: migrate, condition: ecs.ContainerDependencyCondition.SUCCESS });
     grantAppMediaAccess(appTask.taskRole, props.bucket);
-    // The grace period covers the migrations that run before `next start` (longer ones: a one-off task first).
+    // The grace period covers the migrations that run before `next start` (raise it for a long one).
     this.app = service("App", appTask, c.appMinTasks, "App tasks: port 3000 from the load balancer only", Duration.minutes(3));
     const targetGroup = props.loadBalancer.listener.addTargets("App", {
       port: APP_PORT,
