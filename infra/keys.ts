@@ -76,7 +76,7 @@ export function resolveKeyRing(
   }
   if (keys.length === 0) {
     throw new Error(
-      `no CloudFront public key: create one in ${dirLabel} (see infra/keys/README.md), e.g.\n` +
+      `no CloudFront public key: create one in ${dirLabel} (see infra/keys/README.md), e.g. from the repository root:\n` +
         `  openssl ecparam -name prime256v1 -genkey -noout -out cf.pem && openssl ec -in cf.pem -pubout -out ${dirLabel}/cf-1${PUBLIC_KEY_SUFFIX}`,
     );
   }
