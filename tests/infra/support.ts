@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
+import { afterAll } from "vitest";
 import { createApp } from "@/infra/app";
 import type { LumenStack } from "@/infra/stacks/lumen-stack";
 
@@ -29,8 +30,16 @@ export function generateKey(name: string, type: "ec" | "rsa" = "ec"): TestKey {
   };
 }
 
+const created: string[] = [];
+// Registered in each test file that imports this module: its temporary keys and cdk.out go away.
+afterAll(() => {
+  for (const dir of created.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `lumen-infra-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lumen-infra-${prefix}-`));
+  created.push(dir);
+  return dir;
 }
 
 /** A keys folder holding `<name>.pub.pem` for each key. */
