@@ -12,6 +12,7 @@ const config = [
       "var/**",
       "test-results/**",
       "playwright-report/**",
+      "infra/cdk.out/**",
       "next-env.d.ts",
     ],
   },
