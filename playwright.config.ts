@@ -18,8 +18,31 @@ export const e2e = {
   storagePort: STORAGE_PORT,
   /** The e2e server's database: tests/e2e/fixtures.ts runs the data factories against it. */
   databaseUrl: embeddedDatabaseUrl(DATABASE_PORT, "lumen"),
+  /** A second app instance on the same database and storage (tests/e2e/instances.spec.ts starts it). */
+  secondAppUrl: `http://localhost:${APP_PORT + 50}`,
+  secondAppPort: APP_PORT + 50,
   /** The server's session secret: the `signInAs` fixture mints session cookies with it. */
   nextAuthSecret: E2E_NEXTAUTH_SECRET,
+};
+
+/** The environment of the e2e stack (scripts/start.ts); a second app instance reuses it (instances.spec.ts). */
+export const serverEnv: Record<string, string> = {
+  PORT: String(APP_PORT),
+  HOST: "127.0.0.1",
+  NEXTAUTH_URL: e2e.appUrl,
+  NEXTAUTH_SECRET: e2e.nextAuthSecret,
+  // Its own embedded PostgreSQL cluster (var/e2e-pg, database lumen), reset by --fresh.
+  EMBEDDED_DB_PORT: String(DATABASE_PORT),
+  EMBEDDED_DB_DIR: "var/e2e-pg",
+  STORAGE_DIR: "var/e2e-storage",
+  STORAGE_PORT: String(STORAGE_PORT),
+  EDGE_PORT: String(EDGE_PORT),
+  MEDIA_BASE_URL: e2e.edgeUrl,
+  EDGE_CORS_ORIGINS: e2e.appUrl,
+  // Short TTLs so expiry and cookie refresh can be observed within a test.
+  MEDIA_TTL_DOWNLOAD_SECONDS: "6",
+  MEDIA_TTL_STREAM_SECONDS: "12",
+  AUTH_MAX_FAILURES: "5",
 };
 
 export default defineConfig({
@@ -48,23 +71,6 @@ export default defineConfig({
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",
-    env: {
-      PORT: String(APP_PORT),
-      HOST: "127.0.0.1",
-      NEXTAUTH_URL: e2e.appUrl,
-      NEXTAUTH_SECRET: e2e.nextAuthSecret,
-      // Its own embedded PostgreSQL cluster (var/e2e-pg, database lumen), reset by --fresh.
-      EMBEDDED_DB_PORT: String(DATABASE_PORT),
-      EMBEDDED_DB_DIR: "var/e2e-pg",
-      STORAGE_DIR: "var/e2e-storage",
-      STORAGE_PORT: String(STORAGE_PORT),
-      EDGE_PORT: String(EDGE_PORT),
-      MEDIA_BASE_URL: e2e.edgeUrl,
-      EDGE_CORS_ORIGINS: e2e.appUrl,
-      // Short TTLs so expiry and cookie refresh can be observed within a test.
-      MEDIA_TTL_DOWNLOAD_SECONDS: "6",
-      MEDIA_TTL_STREAM_SECONDS: "12",
-      AUTH_MAX_FAILURES: "5",
-    },
+    env: serverEnv,
   },
 });

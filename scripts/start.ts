@@ -142,7 +142,7 @@ async function main() {
     const healthPort = config.worker.healthPort ? String(config.worker.healthPort + i - 1) : "";
     startService(name, tsx[0], [tsx[1], "worker/main.ts"], { ...process.env, WORKER_HEALTH_PORT: healthPort });
   }
-  startService("app", bin("next"), ["start", "-p", String(config.server.port), "-H", config.server.host]);
+  startService("app", bin("tsx"), ["server/main.ts"], { ...process.env, NODE_ENV: "production" });
   await waitForPort(config.server.port, "app");
   log(
     `ready in ${Math.round((Date.now() - started) / 1000)} s: ${config.server.publicUrl} (media edge ${config.edge.publicUrl}, ${workers} worker${workers === 1 ? "" : "s"}, database ${embedded ? `embedded on port ${embedded.port}` : "external"})`,

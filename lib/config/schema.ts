@@ -52,6 +52,10 @@ export const envSchema = z.object({
   // app server
   PORT: port.default(3000),
   HOST: z.string().default("127.0.0.1"),
+  /** Reverse proxies in front of the app whose X-Forwarded-For entry is trusted (0 = the socket address). */
+  TRUST_PROXY_HOPS: int(0, 10).default(0),
+  /** How long a stopping app instance lets requests in flight finish. */
+  APP_SHUTDOWN_SECONDS: int(1, 600).default(20),
   NEXTAUTH_URL: url.optional(),
   NEXTAUTH_SECRET: optional,
   GITHUB_ID: optional,
@@ -161,7 +165,7 @@ export interface Config {
   nodeEnv: "development" | "test" | "production";
   /** `next build` is running (NEXT_PHASE=phase-production-build). */
   building: boolean;
-  server: { port: number; host: string; publicUrl: string };
+  server: { port: number; host: string; publicUrl: string; trustProxyHops: number; shutdownSeconds: number };
   database: {
     url: string;
     /** The embedded server `npm start` runs when no database is configured (else null: nothing is embedded). */
@@ -237,7 +241,7 @@ export function parseConfig(env: Env): Config {
     appEnv: e.APP_ENV,
     nodeEnv: e.NODE_ENV,
     building: e.NEXT_PHASE === "phase-production-build",
-    server: { port: e.PORT, host: e.HOST, publicUrl },
+    server: { port: e.PORT, host: e.HOST, publicUrl, trustProxyHops: e.TRUST_PROXY_HOPS, shutdownSeconds: e.APP_SHUTDOWN_SECONDS },
     database: databaseSettings(e),
     auth: {
       // Only outside production; requireFor("app") refuses production without a real secret.

@@ -207,6 +207,11 @@ export async function findCourse(db: PrismaClient, slug: string): Promise<Course
   };
 }
 
+/** How many lessons of `course` the user has completed (what the dashboard counts). */
+export async function completedLessons(db: PrismaClient, user: { id: string }, course: { id: string }): Promise<number> {
+  return db.lessonProgress.count({ where: { userId: user.id, completed: true, lesson: { section: { courseId: course.id } } } });
+}
+
 /** Every factory by name: the e2e helper process dispatches on this. */
-export const factories = { createUser, createCourse, enrol, createAccessCode, findUser, findCourse };
+export const factories = { createUser, createCourse, enrol, createAccessCode, findUser, findCourse, completedLessons };
 export type Factories = typeof factories;
