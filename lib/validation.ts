@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ValidationError } from "@/lib/errors";
 
 /** Shared form-field schemas (forms send strings). Pure. */
 
@@ -24,3 +25,25 @@ export const checkbox = z
   .transform((v) => v === true || v === "on" || v === "true" || v === "1");
 
 export const emailField = (message = "Enter a valid email address.") => z.string().trim().toLowerCase().pipe(z.email(message));
+
+/** Turns zod issues into { field: [messages] }. */
+export function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const issue of error.issues) {
+    const key = issue.path.join(".") || "_";
+    (out[key] ??= []).push(issue.message);
+  }
+  return out;
+}
+
+/** Parses input with a zod schema or throws a ValidationError (422) listing what is wrong. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const fieldErrors = fieldErrorsOf(result.error);
+    const first = result.error.issues[0];
+    const where = first?.path.length ? `${first.path.join(".")}: ` : "";
+    throw new ValidationError(`${where}${first?.message ?? "Invalid input."}`, fieldErrors);
+  }
+  return result.data;
+}

@@ -3,8 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { requireCourseManager, requireInstructorRole, type Viewer } from "@/lib/access";
 import { NotFoundError, ValidationError } from "@/lib/errors";
-import { parseInput } from "@/lib/http/handler";
-import { checkbox, optionalDate } from "@/lib/validation";
+import { checkbox, optionalDate, parseInput } from "@/lib/validation";
 
 const slugSchema = z
   .string()

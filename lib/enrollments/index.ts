@@ -3,8 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { getCourseAccess, requireCourseManager, type Viewer } from "@/lib/access";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
-import { parseInput } from "@/lib/http/handler";
-import { emailField, optionalDate } from "@/lib/validation";
+import { emailField, optionalDate, parseInput } from "@/lib/validation";
 
 /** Self-enrolment in a free course. Idempotent for an active enrolment; re-activates nothing that staff revoked. */
 export async function enrollInFreeCourse(viewer: Viewer | null, courseId: string) {

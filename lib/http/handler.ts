@@ -1,29 +1,8 @@
 import "server-only";
 import { NextResponse } from "next/server";
-import { z } from "zod";
 import { AppError, RateLimitedError, ValidationError } from "@/lib/errors";
 
-/** Turns zod issues into { field: [messages] }. */
-export function fieldErrorsOf(error: z.ZodError): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.join(".") || "_";
-    (out[key] ??= []).push(issue.message);
-  }
-  return out;
-}
-
-/** Parses input with a zod schema or throws a ValidationError (422) listing what is wrong. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const fieldErrors = fieldErrorsOf(result.error);
-    const first = result.error.issues[0];
-    const where = first?.path.length ? `${first.path.join(".")}: ` : "";
-    throw new ValidationError(`${where}${first?.message ?? "Invalid input."}`, fieldErrors);
-  }
-  return result.data;
-}
+export { parseInput, fieldErrorsOf } from "@/lib/validation";
 
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
