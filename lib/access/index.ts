@@ -6,6 +6,7 @@ import {
   type CourseFacts,
   type EnrollmentFacts,
   type Viewer,
+  canAuthorCourses,
   canManageCourse,
   canViewCourse,
   decideCourseAccess,
@@ -134,11 +135,9 @@ export async function requireCourseManager(viewer: Viewer | null, courseId: stri
 }
 
 /** Throws unless the viewer may author courses at all (instructor or admin role). */
-export function requireInstructorRole(viewer: Viewer | null): Viewer {
+export function requireInstructorRole<V extends Viewer>(viewer: V | null): V {
   if (!viewer) throw new UnauthenticatedError();
-  if (viewer.role !== "INSTRUCTOR" && viewer.role !== "ADMIN") {
-    throw new ForbiddenError("Only instructors can create courses.");
-  }
+  if (!canAuthorCourses(viewer)) throw new ForbiddenError("Only instructors can create courses.");
   return viewer;
 }
 

@@ -43,9 +43,24 @@ export type AccessDecision =
   | { allowed: true; reason: GrantReason }
   | { allowed: false; reason: DenyReason; availableFrom?: Date; expiredAt?: Date };
 
+/** Roles that may author courses (the instructor area). */
+export function isInstructorRole(role: Role | null | undefined): boolean {
+  return role === "INSTRUCTOR" || role === "ADMIN";
+}
+
+/** May this viewer create courses and use the instructor area? */
+export function canAuthorCourses(viewer: Viewer | null): boolean {
+  return isInstructorRole(viewer?.role);
+}
+
+/** Administrators manage every course, whoever teaches it. */
+export function isAdmin(viewer: Viewer | null): boolean {
+  return viewer?.role === "ADMIN";
+}
+
 export function isStaff(viewer: Viewer | null, course: CourseFacts): "admin" | "instructor" | null {
   if (!viewer) return null;
-  if (viewer.role === "ADMIN") return "admin";
+  if (isAdmin(viewer)) return "admin";
   if (course.instructorIds.includes(viewer.id)) return "instructor";
   return null;
 }
