@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { getCourseAccess, getLessonAccess, lessonDecisions, type Viewer } from "@/lib/access";
+import { enrollmentState, getCourseAccess, getLessonAccess, lessonDecisions, type Viewer } from "@/lib/access";
 
 /** Published courses for the catalogue, with instructor names and lesson counts. */
 export async function listPublishedCourses(search?: string) {
@@ -163,11 +163,9 @@ export async function getDashboard(viewer: Viewer) {
     .map((e) => {
       const ids = e.course.sections.flatMap((s) => s.lessons.map((l) => l.id));
       const completed = ids.filter((id) => done.has(id)).length;
-      const state =
-        e.status === "REVOKED" ? "revoked" : e.expiresAt && e.expiresAt <= now ? "expired" : ("active" as const);
       return {
         enrollmentId: e.id,
-        state,
+        state: enrollmentState(e, now),
         expiresAt: e.expiresAt,
         course: { id: e.course.id, slug: e.course.slug, title: e.course.title, summary: e.course.summary },
         total: ids.length,
