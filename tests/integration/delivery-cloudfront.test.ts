@@ -6,6 +6,7 @@ const media = await startMediaEnv({ MEDIA_DELIVERY: "cloudfront", MEDIA_HLS_AUTH
 const { db } = await import("@/lib/db");
 const { seed } = await import("@/prisma/seed");
 const delivery = await import("@/lib/media/delivery");
+const { getLessonAccess } = await import("@/lib/access");
 const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/storage/keys");
 const { verifyRequest } = await import("@/lib/cloudfront/verify");
@@ -78,8 +79,8 @@ describe("cloudfront delivery", () => {
   });
 
   it("lessonMedia gives the player the edge manifest only when allowed", async () => {
-    await expect(delivery.lessonMedia(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    const m = await delivery.lessonMedia(viewer(s.users.student), lessonId);
+    await expect(delivery.lessonMedia(await getLessonAccess(viewer(s.users.newcomer), lessonId))).rejects.toBeInstanceOf(ForbiddenError);
+    const m = await delivery.lessonMedia(await getLessonAccess(viewer(s.users.student), lessonId));
     expect(m.video?.auth).toBe("query");
     expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
   });

@@ -5,6 +5,7 @@ const media = await startMediaEnv({ MEDIA_DELIVERY: "s3-presigned" });
 const { db } = await import("@/lib/db");
 const { seed } = await import("@/prisma/seed");
 const delivery = await import("@/lib/media/delivery");
+const { getLessonAccess } = await import("@/lib/access");
 const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, lessonAttachmentKey } = await import("@/lib/storage/keys");
 const { ForbiddenError } = await import("@/lib/errors");
@@ -37,7 +38,7 @@ afterAll(async () => {
 
 describe("s3-presigned delivery", () => {
   it("presigns downloads and playlist segments, and fetching them works", async () => {
-    const m = await delivery.lessonMedia(viewer(s.users.student), lessonId);
+    const m = await delivery.lessonMedia(await getLessonAccess(viewer(s.users.student), lessonId));
     expect(m.video?.auth).toBe("presigned");
     const att = m.attachments[0];
     expect(att.url).toContain("X-Amz-Signature=");
@@ -56,7 +57,7 @@ describe("s3-presigned delivery", () => {
   });
 
   it("refuses a revoked student", async () => {
-    await expect(delivery.lessonMedia(viewer(s.users.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.lessonMedia(await getLessonAccess(viewer(s.users.newcomer), lessonId))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(delivery.signedPlaylist(viewer(s.users.newcomer), lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

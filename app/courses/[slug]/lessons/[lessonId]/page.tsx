@@ -7,9 +7,8 @@ import { LockIcon } from "@/components/icons";
 import { LessonBody } from "@/components/lesson-body";
 import { Badge, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getLessonPage } from "@/lib/courses/queries";
+import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
 import { NotFoundError } from "@/lib/errors";
-import { lessonMedia } from "@/lib/media/delivery";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
@@ -23,12 +22,11 @@ function formatBytes(n: number) {
 
 type Params = Promise<{ slug: string; lessonId: string }>;
 
+/** One load per request: generateMetadata and the page share it (loadLessonView is cached). */
 async function load(slug: string, lessonId: string) {
   const user = await getCurrentUser();
   try {
-    const page = await getLessonPage(user, slug, lessonId);
-    if (!page) notFound();
-    return { user, page };
+    return { user, view: await loadLessonView(user, slug, lessonId) };
   } catch (e) {
     if (e instanceof NotFoundError) notFound();
     throw e;
@@ -37,23 +35,22 @@ async function load(slug: string, lessonId: string) {
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { slug, lessonId } = await params;
-  const { page } = await load(slug, lessonId);
-  return { title: `${page.lesson.title} · ${page.course.title}` };
+  const { view } = await load(slug, lessonId);
+  return { title: lessonViewTitle(view) };
 }
 
 export default async function LessonPage({ params }: { params: Params }) {
   const { slug, lessonId } = await params;
-  const { user, page } = await load(slug, lessonId);
-  const { course, lesson, access, decisions, previous, next, progress } = page;
+  const { user, view } = await load(slug, lessonId);
+  const { course, lesson, access, decisions, previous, next, progress, media } = view;
   const path = `/courses/${course.slug}/lessons/${lesson.id}`;
 
   if (!access.decision.allowed) {
     return <AccessDenied decision={access.decision} course={course} returnTo={path} />;
   }
+  if (!media) throw new Error("Lesson media is loaded whenever access is allowed.");
 
   const completed = progress?.completed ?? false;
-  // Asks lib/access again and signs: media URLs exist only for an entitled viewer.
-  const media = await lessonMedia(user, lesson.id);
   return (
     <div className="grid gap-8 lg:grid-cols-4">
       <nav className="order-2 lg:order-1 lg:col-span-1" aria-label="Course outline">
