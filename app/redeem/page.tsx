@@ -1,14 +1,16 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
 import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
 import { Card, inputClass } from "@/components/ui";
-import { getCurrentUser } from "@/lib/auth/session";
+import { PageForbidden } from "@/components/forbidden-panel";
+import { requireUser } from "@/lib/auth/session";
+import { loadForPage } from "@/lib/http/page";
 import { redeemAction } from "../courses/actions";
 
 export const metadata: Metadata = { title: "Redeem an access code" };
 
 export default async function RedeemPage() {
-  if (!(await getCurrentUser())) redirect("/signin?callbackUrl=/redeem");
+  const loaded = await loadForPage("/redeem", requireUser);
+  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-3xl font-bold tracking-tight">Redeem an access code</h1>

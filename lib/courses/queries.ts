@@ -46,8 +46,8 @@ export type CatalogueCourse = Awaited<ReturnType<typeof listPublishedCourses>>[n
 
 const outlineLessonSelect = { id: true, title: true, isFreePreview: true, availableFrom: true } as const;
 
-/** The course page: syllabus with each lesson's access decision for this viewer. */
-export async function getCoursePage(viewer: Viewer | null, slug: string) {
+/** The course page: syllabus with each lesson's access decision for this viewer (cached per request, shared with generateMetadata). */
+export const getCoursePage = cache(async (viewer: Viewer | null, slug: string) => {
   const course = await db.course.findUnique({
     where: { slug },
     select: {
@@ -78,7 +78,7 @@ export async function getCoursePage(viewer: Viewer | null, slug: string) {
       )
     : new Set<string>();
   return { access, course, decisions, completed, lessonCount: lessons.length };
-}
+});
 
 /**
  * Everything one lesson page shows, with one access decision: the course outline (one

@@ -12,7 +12,8 @@ import { Curriculum } from "../../_components/curriculum";
 import { CoverPanel } from "../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../_components/forbidden";
 import { formatDate, plural } from "../../_lib/format";
-import { instructorGate, loadForPage } from "../../_lib/gate";
+import { loadForPage } from "@/lib/http/page";
+import { instructorGate } from "../../_lib/gate";
 
 export const metadata: Metadata = { title: "Edit course" };
 export const dynamic = "force-dynamic";

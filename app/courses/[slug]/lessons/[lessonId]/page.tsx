@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { AccessDenied } from "@/components/access-denied";
+import { PageForbidden } from "@/components/forbidden-panel";
 import { ActionButton } from "@/components/action-button";
 import { LockIcon } from "@/components/icons";
 import { LessonBody } from "@/components/lesson-body";
 import { Badge, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
-import { NotFoundError } from "@/lib/errors";
+import { loadForPage } from "@/lib/http/page";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
@@ -25,24 +25,20 @@ type Params = Promise<{ slug: string; lessonId: string }>;
 /** One load per request: generateMetadata and the page share it (loadLessonView is cached). */
 async function load(slug: string, lessonId: string) {
   const user = await getCurrentUser();
-  try {
-    return { user, view: await loadLessonView(user, slug, lessonId) };
-  } catch (e) {
-    if (e instanceof NotFoundError) notFound();
-    throw e;
-  }
+  return { user, loaded: await loadForPage(`/courses/${slug}/lessons/${lessonId}`, () => loadLessonView(user, slug, lessonId)) };
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { slug, lessonId } = await params;
-  const { view } = await load(slug, lessonId);
-  return { title: lessonViewTitle(view) };
+  const { loaded } = await load(slug, lessonId);
+  return loaded.ok ? { title: lessonViewTitle(loaded.value) } : {};
 }
 
 export default async function LessonPage({ params }: { params: Params }) {
   const { slug, lessonId } = await params;
-  const { user, view } = await load(slug, lessonId);
-  const { course, lesson, access, decisions, previous, next, progress, media } = view;
+  const { user, loaded } = await load(slug, lessonId);
+  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
+  const { course, lesson, access, decisions, previous, next, progress, media } = loaded.value;
   const path = `/courses/${course.slug}/lessons/${lesson.id}`;
 
   if (!access.decision.allowed) {

@@ -8,7 +8,8 @@ import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
 import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
 import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
 import { formatDate, plural, toDateInputValue } from "../../../_lib/format";
-import { instructorGate, loadForPage } from "../../../_lib/gate";
+import { loadForPage } from "@/lib/http/page";
+import { instructorGate } from "../../../_lib/gate";
 
 export const metadata: Metadata = { title: "Students" };
 export const dynamic = "force-dynamic";

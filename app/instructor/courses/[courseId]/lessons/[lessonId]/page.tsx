@@ -11,7 +11,8 @@ import { deleteLessonAction, updateLessonAction } from "../../../../actions";
 import { AttachmentsPanel, CaptionsPanel, VideoPanel } from "../../../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../../../_components/forbidden";
 import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "../../../../_lib/format";
-import { instructorGate, loadForPage } from "../../../../_lib/gate";
+import { loadForPage } from "@/lib/http/page";
+import { instructorGate } from "../../../../_lib/gate";
 
 export const metadata: Metadata = { title: "Edit lesson" };
 export const dynamic = "force-dynamic";
