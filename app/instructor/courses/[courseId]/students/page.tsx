@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/action-button";
-import { ActionForm, FormField, SubmitButton } from "@/components/action-form";
-import { Alert, Badge, ButtonLink, Card, inputClass } from "@/components/ui";
+import { ActionForm, SubmitButton } from "@/components/action-form";
+import { Alert, Badge, ButtonLink, Card, Field, inputClass } from "@/components/ui";
 import { enrollmentState, requireCourseManager } from "@/lib/access";
 import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
 import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
@@ -87,12 +87,12 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           </p>
           <ActionForm action={grantAccessAction.bind(null, course.id)} className="mt-4 space-y-3" testId="grant-form">
             <div className="grid gap-4 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_auto] sm:items-start">
-              <FormField label="Student email" htmlFor="grant-email" name="email">
+              <Field label="Student email" htmlFor="grant-email" name="email">
                 <input id="grant-email" name="email" type="email" autoComplete="off" placeholder="student@example.com" className={inputClass} />
-              </FormField>
-              <FormField label="Access expires (optional)" htmlFor="grant-expires" name="expiresAt" hint="Access ends at the start of this day (UTC). Empty: no end.">
+              </Field>
+              <Field label="Access expires (optional)" htmlFor="grant-expires" name="expiresAt" hint="Access ends at the start of this day (UTC). Empty: no end.">
                 <input id="grant-expires" name="expiresAt" type="date" aria-describedby="grant-expires-hint" className={inputClass} />
-              </FormField>
+              </Field>
               <div className="sm:pt-6">
                 <SubmitButton pendingText="Granting…" className="w-full sm:w-auto">
                   Grant access
@@ -201,7 +201,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           {/* Keyed by the number of codes: a created code clears the form; an error keeps what was typed. */}
           <ActionForm key={`new-code-${codes.length}`} action={createAccessCodeAction.bind(null, course.id)} className="mt-4 space-y-3" testId="code-form">
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-start">
-              <FormField label="Code" htmlFor="code-code" name="code" hint="Letters, digits and dashes; not case-sensitive.">
+              <Field label="Code" htmlFor="code-code" name="code" hint="Letters, digits and dashes; not case-sensitive.">
                 <input
                   id="code-code"
                   name="code"
@@ -211,13 +211,13 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
                   aria-describedby="code-code-hint"
                   className={`${inputClass} font-mono uppercase`}
                 />
-              </FormField>
-              <FormField label="Max uses" htmlFor="code-max-uses" name="maxUses">
+              </Field>
+              <Field label="Max uses" htmlFor="code-max-uses" name="maxUses">
                 <input id="code-max-uses" name="maxUses" type="number" min={1} defaultValue={10} className={inputClass} />
-              </FormField>
-              <FormField label="Code expires (optional)" htmlFor="code-expires" name="expiresAt" hint="Start of this day (UTC).">
+              </Field>
+              <Field label="Code expires (optional)" htmlFor="code-expires" name="expiresAt" hint="Start of this day (UTC).">
                 <input id="code-expires" name="expiresAt" type="date" aria-describedby="code-expires-hint" className={inputClass} />
-              </FormField>
+              </Field>
               <div className="lg:pt-6">
                 <SubmitButton pendingText="Creating…" className="w-full lg:w-auto">
                   Create code
