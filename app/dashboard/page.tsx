@@ -3,6 +3,7 @@ import Link from "next/link";
 import { Badge, ButtonLink, Card, PageHeader, ProgressBar } from "@/components/ui";
 import { PageForbidden } from "@/components/forbidden-panel";
 import { requireUser } from "@/lib/auth/session";
+import { isoDate } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
 import { getDashboard } from "@/lib/courses/queries";
 
@@ -35,7 +36,7 @@ export default async function DashboardPage() {
                   {item.course.title}
                 </Link>
                 {item.state === "active" ? (
-                  item.expiresAt ? <Badge tone="amber">Until {item.expiresAt.toISOString().slice(0, 10)}</Badge> : <Badge tone="green">Active</Badge>
+                  item.expiresAt ? <Badge tone="amber">Until {isoDate(item.expiresAt)}</Badge> : <Badge tone="green">Active</Badge>
                 ) : item.state === "expired" ? (
                   <Badge tone="red">Expired</Badge>
                 ) : (

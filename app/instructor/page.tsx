@@ -6,7 +6,7 @@ import { isAdmin } from "@/lib/access/policy";
 import { listTeachingCourses } from "@/lib/courses/authoring";
 import { coverUrls } from "@/lib/media/delivery";
 import { NotAnInstructor } from "./_components/forbidden";
-import { plural } from "./_lib/format";
+import { plural } from "@/lib/format";
 import { instructorGate } from "./_lib/gate";
 
 export const metadata: Metadata = { title: "Teach" };

@@ -4,6 +4,8 @@
  * these; nothing else in the code base decides access.
  */
 
+import { isoDate, isoMinute } from "@/lib/format";
+
 export type Role = "STUDENT" | "INSTRUCTOR" | "ADMIN";
 
 export interface Viewer {
@@ -158,13 +160,13 @@ export function explainDenial(decision: Extract<AccessDecision, { allowed: false
     case "enrollment-expired":
       return {
         title: "Your access has expired",
-        detail: `Your enrolment ended on ${decision.expiredAt?.toISOString().slice(0, 10) ?? "an earlier date"}. Redeem a new access code or ask the instructor to extend it.`,
+        detail: `Your enrolment ended on ${decision.expiredAt ? isoDate(decision.expiredAt) : "an earlier date"}. Redeem a new access code or ask the instructor to extend it.`,
         action: "redeem",
       };
     case "not-yet-available":
       return {
         title: "This lesson opens later",
-        detail: `It becomes available on ${decision.availableFrom?.toISOString().slice(0, 16).replace("T", " ") ?? "a later date"} UTC.`,
+        detail: `It becomes available on ${decision.availableFrom ? isoMinute(decision.availableFrom) : "a later date"} UTC.`,
         action: "wait",
       };
   }

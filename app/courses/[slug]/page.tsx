@@ -4,10 +4,10 @@ import { ActionButton } from "@/components/action-button";
 import { CourseCover } from "@/components/course-cover";
 import { PageForbidden } from "@/components/forbidden-panel";
 import { CheckIcon, LockIcon, PlayIcon } from "@/components/icons";
-import { formatPrice } from "@/components/course-card";
 import { Alert, Badge, ButtonLink, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getCoursePage } from "@/lib/courses/queries";
+import { formatPrice, isoDate } from "@/lib/format";
 import { loadForPage, signInUrl } from "@/lib/http/page";
 import { coverImageUrl } from "@/lib/media/delivery";
 import { enrollAction } from "../actions";
@@ -114,7 +114,7 @@ export default async function CoursePage({
                       <span className="flex gap-1">
                         {lesson.isFreePreview ? <Badge tone="green">Free preview</Badge> : null}
                         {d && !d.allowed && d.reason === "not-yet-available" ? (
-                          <Badge tone="amber">Opens {d.availableFrom?.toISOString().slice(0, 10)}</Badge>
+                          <Badge tone="amber">Opens {d.availableFrom ? isoDate(d.availableFrom) : null}</Badge>
                         ) : null}
                       </span>
                     </li>

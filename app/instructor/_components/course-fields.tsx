@@ -1,4 +1,5 @@
 import { Field, inputClass } from "@/components/ui";
+import { priceInputValue } from "@/lib/format";
 
 export interface CourseDefaults {
   title: string;
@@ -7,11 +8,6 @@ export interface CourseDefaults {
   description: string;
   isFree: boolean;
   priceCents: number | null;
-}
-
-function priceValue(cents: number | null) {
-  if (cents == null) return "";
-  return cents % 100 === 0 ? String(cents / 100) : (cents / 100).toFixed(2);
 }
 
 /**
@@ -95,7 +91,7 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
             name="price"
             inputMode="decimal"
             autoComplete="off"
-            defaultValue={priceValue(course?.priceCents ?? null)}
+            defaultValue={priceInputValue(course?.priceCents ?? null)}
             aria-describedby="price-hint"
             className={`${inputClass} pl-7`}
             placeholder="49.00"

@@ -12,7 +12,7 @@ import {
   moveSectionAction,
   renameSectionAction,
 } from "../actions";
-import { formatDateTime, plural } from "../_lib/format";
+import { formatDateTime, plural } from "@/lib/format";
 import { ArrowDownIcon, ArrowUpIcon, PencilIcon, TrashIcon } from "./icons";
 
 export interface CurriculumLesson {

@@ -2,7 +2,6 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
-import { formatPrice } from "@/components/course-card";
 import { Alert, Badge, ButtonLink, Card } from "@/components/ui";
 import { getCourseForEditing } from "@/lib/courses/authoring";
 import { courseCoverForEditing } from "@/lib/uploads";
@@ -11,7 +10,7 @@ import { CourseFields } from "../../_components/course-fields";
 import { Curriculum } from "../../_components/curriculum";
 import { CoverPanel } from "../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../_components/forbidden";
-import { formatDate, plural } from "../../_lib/format";
+import { formatDate, formatPrice, plural } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
 import { instructorGate } from "../../_lib/gate";
 

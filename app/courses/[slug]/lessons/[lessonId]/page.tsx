@@ -8,17 +8,12 @@ import { LessonBody } from "@/components/lesson-body";
 import { Badge, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
+import { formatBytes } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
 export const dynamic = "force-dynamic";
-
-function formatBytes(n: number) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
 
 type Params = Promise<{ slug: string; lessonId: string }>;
 

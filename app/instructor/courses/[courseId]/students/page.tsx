@@ -7,7 +7,7 @@ import { enrollmentState, requireCourseManager } from "@/lib/access";
 import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
 import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
 import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
-import { formatDate, plural, toDateInputValue } from "../../../_lib/format";
+import { formatDate, plural, toDateInputValue } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
 import { instructorGate } from "../../../_lib/gate";
 

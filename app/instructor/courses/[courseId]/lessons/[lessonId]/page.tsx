@@ -10,7 +10,7 @@ import { lessonMediaForEditing } from "@/lib/uploads";
 import { deleteLessonAction, updateLessonAction } from "../../../../actions";
 import { AttachmentsPanel, CaptionsPanel, VideoPanel } from "../../../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../../../_components/forbidden";
-import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "../../../../_lib/format";
+import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
 import { instructorGate } from "../../../../_lib/gate";
 
