@@ -53,6 +53,16 @@ export function Alert({ tone = "red", children }: { tone?: "red" | "green" | "am
   );
 }
 
+/** A dashed box saying a list is empty and what to do about it. */
+export function EmptyState({ title, testId, children }: { title: string; testId?: string; children: ReactNode }) {
+  return (
+    <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid={testId}>
+      <h3 className="font-semibold text-slate-900">{title}</h3>
+      <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">{children}</p>
+    </div>
+  );
+}
+
 export function PageHeader({ title, subtitle, actions }: { title: string; subtitle?: ReactNode; actions?: ReactNode }) {
   return (
     <div className="mb-8 flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">

@@ -10,6 +10,11 @@ export interface CourseDefaults {
   priceCents: number | null;
 }
 
+/** A text area described by its field's hint. */
+function TextArea({ name, rows, defaultValue, placeholder }: { name: string; rows: number; defaultValue?: string; placeholder: string }) {
+  return <textarea id={name} name={name} rows={rows} defaultValue={defaultValue} aria-describedby={`${name}-hint`} className={inputClass} placeholder={placeholder} />;
+}
+
 /**
  * The fields of the course form (create and edit). Put them inside an <ActionForm> whose
  * className contains `group`: the price field hides while "Free course" is ticked (CSS only),
@@ -43,25 +48,14 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
       </Field>
 
       <Field label="Summary" name="summary" hint="Shown on course cards in the catalogue (10–300 characters).">
-        <textarea
-          id="summary"
-          name="summary"
-          rows={2}
-          defaultValue={course?.summary}
-          aria-describedby="summary-hint"
-          className={inputClass}
-          placeholder="One or two sentences shown in the catalogue."
-        />
+        <TextArea name="summary" rows={2} defaultValue={course?.summary} placeholder="One or two sentences shown in the catalogue." />
       </Field>
 
       <Field label="Description" name="description" hint="Shown on the course page. Plain text; line breaks are kept.">
-        <textarea
-          id="description"
+        <TextArea
           name="description"
           rows={8}
           defaultValue={course?.description}
-          aria-describedby="description-hint"
-          className={inputClass}
           placeholder="What students will learn, who the course is for, what they need beforehand…"
         />
       </Field>

@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
-import { Badge, Button, Card, Field, inputClass } from "@/components/ui";
+import { Badge, Button, Card, EmptyState, Field, inputClass } from "@/components/ui";
 import type { ActionResult } from "@/lib/http/action-result";
 import {
   addLessonAction,
@@ -241,12 +241,9 @@ export function Curriculum({ courseId, sections, now }: { courseId: string; sect
   return (
     <div className="space-y-4">
       {sections.length === 0 ? (
-        <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-sections">
-          <h3 className="font-semibold text-slate-900">No sections yet</h3>
-          <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
-            Sections group your lessons (e.g. &ldquo;Getting started&rdquo;, &ldquo;Advanced queries&rdquo;). Add the first one below, then add lessons to it.
-          </p>
-        </div>
+        <EmptyState title="No sections yet" testId="no-sections">
+          Sections group your lessons (e.g. &ldquo;Getting started&rdquo;, &ldquo;Advanced queries&rdquo;). Add the first one below, then add lessons to it.
+        </EmptyState>
       ) : (
         sections.map((section, index) => (
           <SectionCard key={section.id} courseId={courseId} section={section} index={index} count={sections.length} now={now} />

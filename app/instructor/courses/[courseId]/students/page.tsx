@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
-import { Alert, Badge, ButtonLink, Card, Field, inputClass } from "@/components/ui";
+import { Alert, Badge, ButtonLink, Card, EmptyState, Field, inputClass } from "@/components/ui";
 import { enrollmentState, requireCourseManager } from "@/lib/access";
 import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
 import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
@@ -90,9 +90,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
               <Field label="Student email" htmlFor="grant-email" name="email">
                 <input id="grant-email" name="email" type="email" autoComplete="off" placeholder="student@example.com" className={inputClass} />
               </Field>
-              <Field label="Access expires (optional)" htmlFor="grant-expires" name="expiresAt" hint="Access ends at the start of this day (UTC). Empty: no end.">
-                <input id="grant-expires" name="expiresAt" type="date" aria-describedby="grant-expires-hint" className={inputClass} />
-              </Field>
+              <ExpiryField id="grant-expires" label="Access expires (optional)" hint="Access ends at the start of this day (UTC). Empty: no end." />
               <div className="sm:pt-6">
                 <SubmitButton pendingText="Granting…" className="w-full sm:w-auto">
                   Grant access
@@ -103,14 +101,11 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
         </Card>
 
         {rows.length === 0 ? (
-          <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-enrollments">
-            <h3 className="font-semibold text-slate-900">No students yet</h3>
-            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
-              {course.isFree
-                ? "Students enrol themselves from the course page once it is published. You can also grant access above."
-                : "Grant access above, or create an access code below and share it with your students."}
-            </p>
-          </div>
+          <EmptyState title="No students yet" testId="no-enrollments">
+            {course.isFree
+              ? "Students enrol themselves from the course page once it is published. You can also grant access above."
+              : "Grant access above, or create an access code below and share it with your students."}
+          </EmptyState>
         ) : (
           <Card className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200" data-testid="enrollments-table">
@@ -215,9 +210,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
               <Field label="Max uses" htmlFor="code-max-uses" name="maxUses">
                 <input id="code-max-uses" name="maxUses" type="number" min={1} defaultValue={10} className={inputClass} />
               </Field>
-              <Field label="Code expires (optional)" htmlFor="code-expires" name="expiresAt" hint="Start of this day (UTC).">
-                <input id="code-expires" name="expiresAt" type="date" aria-describedby="code-expires-hint" className={inputClass} />
-              </Field>
+              <ExpiryField id="code-expires" label="Code expires (optional)" hint="Start of this day (UTC)." />
               <div className="lg:pt-6">
                 <SubmitButton pendingText="Creating…" className="w-full lg:w-auto">
                   Create code
@@ -228,10 +221,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
         </Card>
 
         {codes.length === 0 ? (
-          <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-access-codes">
-            <h3 className="font-semibold text-slate-900">No access codes yet</h3>
-            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">Create a code above and share it with the students who should get this course.</p>
-          </div>
+          <EmptyState title="No access codes yet" testId="no-access-codes">Create a code above and share it with the students who should get this course.</EmptyState>
         ) : (
           <Card className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200" data-testid="access-codes-table">
@@ -261,6 +251,15 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
         )}
       </section>
     </div>
+  );
+}
+
+/** An optional expiry date (`expiresAt`), read as the start of that day in UTC. */
+function ExpiryField({ id, label, hint }: { id: string; label: string; hint: string }) {
+  return (
+    <Field label={label} htmlFor={id} name="expiresAt" hint={hint}>
+      <input id={id} name="expiresAt" type="date" aria-describedby={`${id}-hint`} className={inputClass} />
+    </Field>
   );
 }
 
