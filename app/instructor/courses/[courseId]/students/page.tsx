@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import type { ReactNode } from "react";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
 import { Alert, Badge, ButtonLink, Card, EmptyState, Field, inputClass } from "@/components/ui";
@@ -91,11 +92,9 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
                 <input id="grant-email" name="email" type="email" autoComplete="off" placeholder="student@example.com" className={inputClass} />
               </Field>
               <ExpiryField id="grant-expires" label="Access expires (optional)" hint="Access ends at the start of this day (UTC). Empty: no end." />
-              <div className="sm:pt-6">
-                <SubmitButton pendingText="Granting…" className="w-full sm:w-auto">
-                  Grant access
-                </SubmitButton>
-              </div>
+              <RowSubmit from="sm" pendingText="Granting…">
+                Grant access
+              </RowSubmit>
             </div>
           </ActionForm>
         </Card>
@@ -211,11 +210,9 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
                 <input id="code-max-uses" name="maxUses" type="number" min={1} defaultValue={10} className={inputClass} />
               </Field>
               <ExpiryField id="code-expires" label="Code expires (optional)" hint="Start of this day (UTC)." />
-              <div className="lg:pt-6">
-                <SubmitButton pendingText="Creating…" className="w-full lg:w-auto">
-                  Create code
-                </SubmitButton>
-              </div>
+              <RowSubmit from="lg" pendingText="Creating…">
+                Create code
+              </RowSubmit>
             </div>
           </ActionForm>
         </Card>
@@ -250,6 +247,18 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           </Card>
         )}
       </section>
+    </div>
+  );
+}
+
+/** The submit button at the end of a form laid out as one row from the `from` breakpoint on (aligned with the inputs). */
+function RowSubmit({ from, pendingText, children }: { from: "sm" | "lg"; pendingText: string; children: ReactNode }) {
+  const [cell, button] = from === "sm" ? ["sm:pt-6", "w-full sm:w-auto"] : ["lg:pt-6", "w-full lg:w-auto"];
+  return (
+    <div className={cell}>
+      <SubmitButton pendingText={pendingText} className={button}>
+        {children}
+      </SubmitButton>
     </div>
   );
 }
