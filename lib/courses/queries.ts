@@ -83,8 +83,8 @@ export const getCoursePage = cache(async (viewer: Viewer | null, slug: string) =
 /**
  * Everything one lesson page shows, with one access decision: the course outline (one
  * statement per table: course with the viewer's facts, enrolment, sections, lessons), then,
- * for this lesson, its body (only when access allows it) and the viewer's progress, then the
- * media (lib/media/delivery, from the same decision). Cached per request (React `cache`), so
+ * only when access allows it, the lesson's body and the viewer's progress, and the media
+ * (lib/media/delivery, from the same decision). Cached per request (React `cache`), so
  * generateMetadata and the page share one load. Throws NotFoundError for a hidden or unknown
  * lesson, or one that is not in the course named by `slug`.
  */
@@ -104,21 +104,23 @@ export const loadLessonView = cache(async (viewer: Viewer | null, slug: string, 
   if (!course || index < 0) throw new NotFoundError("Lesson not found.");
   const access = lessonAccessFrom(viewer, course, ordered[index]);
   const allowed = access.decision.allowed;
-  const details = await db.lesson.findUniqueOrThrow({
-    where: { id: lessonId },
-    select: {
-      body: allowed,
-      progress: viewer ? { where: { userId: viewer.id }, select: { completed: true, lastPositionSeconds: true }, take: 1 } : false,
-    },
-  });
+  const details = allowed
+    ? await db.lesson.findUniqueOrThrow({
+        where: { id: lessonId },
+        select: {
+          body: true,
+          progress: viewer ? { where: { userId: viewer.id }, select: { completed: true, lastPositionSeconds: true }, take: 1 } : false,
+        },
+      })
+    : null;
   return {
     access,
     course,
-    lesson: { ...ordered[index], body: allowed ? (details.body ?? "") : null },
+    lesson: { ...ordered[index], body: details ? details.body : null },
     decisions: lessonDecisions(viewer, access, ordered),
     previous: index > 0 ? ordered[index - 1] : null,
     next: index < ordered.length - 1 ? ordered[index + 1] : null,
-    progress: details.progress?.[0] ?? null,
+    progress: details?.progress?.[0] ?? null,
     media: allowed ? await lessonMedia(access) : null,
   };
 });

@@ -93,14 +93,26 @@ describe("one lesson view", () => {
     expect(tables.length).toBeLessThanOrEqual(7);
   });
 
-  it("reads neither the body nor the media when access is denied", async () => {
-    const newcomer = { id: s.users.newcomer, role: "STUDENT" as const };
-    const { value: view, tables } = await count(() => loadLessonView(newcomer, "cloud-security", lessonId));
-    expect(view.access.decision).toMatchObject({ allowed: false, reason: "not-enrolled" });
+  it.each([
+    ["a student who is not enrolled", () => ({ id: s.users.newcomer, role: "STUDENT" as const }), "not-enrolled", ["Course", "Enrollment", "Section", "Lesson"]],
+    ["a visitor", () => null, "unauthenticated", ["Course", "Section", "Lesson"]],
+  ])("reads neither the body nor the media for %s", async (_who, viewer, reason, expected) => {
+    const { value: view, tables } = await count(() => loadLessonView(viewer(), "cloud-security", lessonId));
+    expect(view.access.decision).toMatchObject({ allowed: false, reason });
     expect(view.lesson.body).toBeNull();
+    expect(view.progress).toBeNull();
     expect(view.media).toBeNull();
-    expect(tables).not.toContain("Asset");
+    expect(tables).toEqual(expected);
     expect(counter.statements.filter((q) => /\bbody\b/.test(q))).toEqual([]);
+  });
+
+  it("opens a free preview to a visitor without reading anyone's progress", async () => {
+    const preview = s.courses["cloud-security"].lessons[0].id;
+    const { value: view, tables } = await count(() => loadLessonView(null, "cloud-security", preview));
+    expect(view.access.decision).toEqual({ allowed: true, reason: "free-preview" });
+    expect(view.lesson.body).toContain("public bucket incidents");
+    expect(view.progress).toBeNull();
+    expect(tables).toEqual(["Course", "Section", "Lesson", "Lesson", "Asset"]);
   });
 
   it("is not found under another course's slug", async () => {
