@@ -6,7 +6,16 @@ import { startMediaEnv } from "../support/media-fixture";
  * (`log: [{ emit: "event", level: "query" }]` + `$on("query")`): one event per SQL statement
  * the client sends through the driver adapter (checked: Prisma 6.19, engineType "client",
  * better-sqlite3 adapter). A Prisma operation with nested relations is several statements on a
- * database without relation joins (SQLite): one per table it reads.
+ * database without relation joins (SQLite): one per table it reads. Prisma operations (what the
+ * issue counted: "about 14", i.e. 2 × 5 for the page and its metadata + 3 for the media + the
+ * session user) are counted too, with a query extension.
+ *
+ * Before: 28 statements (14 operations with the session user; access decided three times).
+ * Now: 7 statements in 3 operations, one access decision. Each table the page shows is one
+ * statement: course (whether the viewer teaches it is a count in the same statement), enrolment,
+ * sections, lessons, then, once access allows it, the lesson's body, the viewer's progress and
+ * the media. Fewer statements on SQLite would mean reading every lesson's body with the outline,
+ * locked ones included. The session user (lib/auth/session, shared with the site header) adds one.
  *
  * The page (app/courses/[slug]/lessons/[lessonId]/page.tsx) and its generateMetadata both call
  * loadLessonView, which React `cache` memoizes per server request; outside a request (here)
@@ -16,11 +25,19 @@ import { startMediaEnv } from "../support/media-fixture";
 
 const media = await startMediaEnv({ MEDIA_DELIVERY: "cloudfront", MEDIA_HLS_AUTH: "cookies" });
 
-const counter = vi.hoisted(() => ({ statements: [] as string[] }));
+const counter = vi.hoisted(() => ({ statements: [] as string[], operations: [] as string[] }));
 vi.mock("@/lib/db", async (importOriginal) => {
   const actual = await importOriginal<typeof import("@/lib/db")>();
-  const db = actual.createPrismaClient(undefined, { log: [{ emit: "event", level: "query" }] });
-  (db as unknown as { $on(event: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => counter.statements.push(e.query));
+  const client = actual.createPrismaClient(undefined, { log: [{ emit: "event", level: "query" }] });
+  (client as unknown as { $on(event: "query", cb: (e: { query: string }) => void): void }).$on("query", (e) => counter.statements.push(e.query));
+  const db = client.$extends({
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        counter.operations.push(`${model}.${operation}`);
+        return query(args);
+      },
+    },
+  });
   return { ...actual, db };
 });
 
@@ -37,10 +54,11 @@ const student = () => ({ id: s.users.student, role: "STUDENT" as const });
 /** The table a statement reads first (FROM …), whatever the SQL dialect quotes it with. */
 const tableOf = (sql: string) => /\bFROM\s+(?:[`"]?\w+[`"]?\.)?[`"]?(\w+)[`"]?/i.exec(sql)?.[1] ?? "?";
 
-async function count<T>(fn: () => Promise<T>): Promise<{ value: T; tables: string[] }> {
+async function count<T>(fn: () => Promise<T>): Promise<{ value: T; tables: string[]; operations: string[] }> {
   counter.statements.length = 0;
+  counter.operations.length = 0;
   const value = await fn();
-  return { value, tables: counter.statements.map(tableOf) };
+  return { value, tables: counter.statements.map(tableOf), operations: [...counter.operations] };
 }
 
 beforeAll(async () => {
@@ -74,8 +92,8 @@ afterAll(async () => {
 });
 
 describe("one lesson view", () => {
-  it("loads outline, access, lesson, progress and media for an enrolled student in 7 SQL statements, deciding access once", async () => {
-    const { value: view, tables } = await count(() => loadLessonView(student(), "cloud-security", lessonId));
+  it("loads outline, access, lesson, progress and media for an enrolled student in 7 SQL statements (3 operations), deciding access once", async () => {
+    const { value: view, tables, operations } = await count(() => loadLessonView(student(), "cloud-security", lessonId));
 
     // Everything the page renders came back.
     expect(lessonViewTitle(view)).toBe("Signed URLs and signed cookies · Practical Cloud Security");
@@ -89,8 +107,10 @@ describe("one lesson view", () => {
 
     // One statement per table; the enrolment (the access facts) is read once.
     expect(tables).toEqual(["Course", "Enrollment", "Section", "Lesson", "Lesson", "LessonProgress", "Asset"]);
-    // Before: 28 statements for the page and its metadata (three access evaluations), + 1 for the session user.
     expect(tables.length).toBeLessThanOrEqual(7);
+    // In Prisma operations: the outline with the access facts, the lesson's details, the media.
+    expect(operations).toEqual(["Course.findUnique", "Lesson.findUniqueOrThrow", "Asset.findMany"]);
+    expect(operations.length + 1 /* session user */).toBeLessThanOrEqual(6);
   });
 
   it.each([
