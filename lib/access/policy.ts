@@ -17,6 +17,7 @@ export interface CourseFacts {
   id: string;
   published: boolean;
   isFree: boolean;
+  /** Who teaches the course; a loader reading for one viewer may list only that viewer (lib/access). */
   instructorIds: readonly string[];
 }
 

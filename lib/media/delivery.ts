@@ -13,7 +13,8 @@ import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storag
 
 /**
  * The only way a page or route gets a media URL or cookie: each function asks lib/access
- * first, then signs. Nothing here is stored; URLs are computed per request.
+ * first (lessonMedia takes the decision the page already got from it), then signs. Nothing
+ * here is stored; URLs are computed per request.
  *
  * Modes (MEDIA_DELIVERY):
  *  - cloudfront: canned-policy signed URLs for single objects (images, downloads) and a
