@@ -1,5 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
+import { isInstructorRole, type Role } from "@/lib/access/policy";
 import { appConfig } from "@/lib/config";
 
 /**
@@ -15,7 +16,7 @@ export async function proxy(request: NextRequest) {
     url.searchParams.set("callbackUrl", pathname + search);
     return NextResponse.redirect(url);
   }
-  if (pathname.startsWith("/instructor") && token.role !== "INSTRUCTOR" && token.role !== "ADMIN") {
+  if (pathname.startsWith("/instructor") && !isInstructorRole(token.role as Role | undefined)) {
     return NextResponse.redirect(new URL("/forbidden?reason=instructor-only", request.url));
   }
   return NextResponse.next();

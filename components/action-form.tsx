@@ -1,18 +1,17 @@
 "use client";
 
-import { createContext, useActionState, useContext, type ReactNode } from "react";
+import { useActionState, type ReactNode } from "react";
 import { useFormStatus } from "react-dom";
 import type { ActionResult } from "@/lib/http/action-result";
-import { buttonClass, hintClass, labelClass } from "@/components/ui";
+import { buttonClass } from "@/components/ui";
+import { FormStateContext } from "@/components/ui/field";
 
 type FormAction = (state: ActionResult<unknown> | null, form: FormData) => Promise<ActionResult<unknown>>;
 
-const StateContext = createContext<ActionResult<unknown> | null>(null);
-
 /**
  * A form bound to a server action: shows the action's error or success message and
- * exposes field errors to <FieldError>. Inputs keep what the user typed on error
- * (React resets only on success).
+ * exposes field errors to the <Field>s inside it (components/ui). Inputs keep what the
+ * user typed on error (React resets only on success).
  */
 export function ActionForm({
   action,
@@ -31,7 +30,7 @@ export function ActionForm({
 }) {
   const [state, formAction] = useActionState(action, null);
   return (
-    <StateContext.Provider value={state}>
+    <FormStateContext.Provider value={state}>
       <form
         action={formAction}
         className={className}
@@ -55,18 +54,7 @@ export function ActionForm({
         ) : null}
         {children}
       </form>
-    </StateContext.Provider>
-  );
-}
-
-export function FieldError({ name }: { name: string }) {
-  const state = useContext(StateContext);
-  const message = state && !state.ok ? state.fieldErrors?.[name]?.[0] : undefined;
-  if (!message) return null;
-  return (
-    <p className="text-sm text-red-600" data-field-error={name}>
-      {message}
-    </p>
+    </FormStateContext.Provider>
   );
 }
 
@@ -86,26 +74,5 @@ export function SubmitButton({
     <button type="submit" disabled={pending} className={buttonClass(variant, className)}>
       {pending ? (pendingText ?? "Saving…") : children}
     </button>
-  );
-}
-
-/**
- * A labelled form control inside an <ActionForm>: label, the control, an optional hint
- * (id `<htmlFor>-hint`, for the control's aria-describedby) and the action's error for `name`.
- */
-export function FormField({ label, htmlFor, name, hint, children }: { label: ReactNode; htmlFor: string; name: string; hint?: ReactNode; children: ReactNode }) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={htmlFor} className={labelClass}>
-        {label}
-      </label>
-      {children}
-      {hint ? (
-        <p id={`${htmlFor}-hint`} className={hintClass}>
-          {hint}
-        </p>
-      ) : null}
-      <FieldError name={name} />
-    </div>
   );
 }

@@ -1,13 +1,8 @@
 import Link from "next/link";
 import type { CatalogueCourse } from "@/lib/courses/queries";
 import { Badge } from "@/components/ui";
+import { formatPrice } from "@/lib/format";
 import { CourseCover } from "./course-cover";
-
-export function formatPrice(course: { isFree: boolean; priceCents: number | null }) {
-  if (course.isFree) return "Free";
-  if (course.priceCents == null) return "Paid";
-  return `$${(course.priceCents / 100).toFixed(course.priceCents % 100 ? 2 : 0)}`;
-}
 
 export function CourseCard({ course, coverUrl }: { course: CatalogueCourse; coverUrl?: string | null }) {
   return (

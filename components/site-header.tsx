@@ -1,11 +1,12 @@
 import Link from "next/link";
+import { canAuthorCourses } from "@/lib/access/policy";
 import { getCurrentUser } from "@/lib/auth/session";
 import { clientEnv } from "@/lib/env.client";
 import { SignOutButton } from "./sign-out-button";
 
 export async function SiteHeader() {
   const user = await getCurrentUser();
-  const teaches = user && (user.role === "INSTRUCTOR" || user.role === "ADMIN");
+  const teaches = canAuthorCourses(user);
   return (
     <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur">
       <div className="mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6 lg:px-8">

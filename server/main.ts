@@ -5,7 +5,7 @@
  *
  * What this adds around Next's request handler:
  * - the client address, computed once from the socket and TRUST_PROXY_HOPS trusted proxies
- *   (lib/http/client-ip.ts), passed to the app in the `x-lumen-client-ip` header (any value a
+ *   (lib/ops/client-ip.ts), passed to the app in the `x-lumen-client-ip` header (any value a
  *   client sends in that header is replaced);
  * - graceful shutdown on SIGTERM/SIGINT: /api/health answers 503 "draining" so a load balancer
  *   stops routing here, no new connections are accepted, idle keep-alive connections are
@@ -17,8 +17,8 @@
 import http from "node:http";
 import { loadEnvFiles } from "../lib/config/env-files";
 import { parseConfig } from "../lib/config/schema";
-import { CLIENT_IP_HEADER, clientAddress } from "../lib/http/client-ip";
-import { serverState } from "../lib/http/server-state";
+import { CLIENT_IP_HEADER, clientAddress } from "../lib/ops/client-ip";
+import { serverState } from "../lib/ops/server-state";
 
 async function main(): Promise<void> {
   // Like `next start`: a production server (read before Next is loaded).

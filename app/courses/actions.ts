@@ -6,10 +6,11 @@ import { getCurrentUser } from "@/lib/auth/session";
 import { enrollInFreeCourse, redeemAccessCode } from "@/lib/enrollments";
 import { setLessonCompleted } from "@/lib/progress";
 import { runAction, type ActionResult } from "@/lib/http/action";
+import { signInUrl } from "@/lib/http/safe-redirect";
 
 export async function enrollAction(courseId: string, slug: string): Promise<ActionResult> {
   const user = await getCurrentUser();
-  if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(`/courses/${slug}`)}`);
+  if (!user) redirect(signInUrl(`/courses/${slug}`));
   const result = await runAction(() => enrollInFreeCourse(user, courseId).then(() => undefined), "You are enrolled.");
   if (result.ok) revalidatePath(`/courses/${slug}`);
   return result;

@@ -1,17 +1,22 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { redirect } from "next/navigation";
 import { Badge, ButtonLink, Card, PageHeader, ProgressBar } from "@/components/ui";
-import { getCurrentUser } from "@/lib/auth/session";
+import { PageForbidden } from "@/components/forbidden-panel";
+import { requireUser } from "@/lib/auth/session";
+import { isoDate } from "@/lib/format";
+import { loadForPage } from "@/lib/http/page";
 import { getDashboard } from "@/lib/courses/queries";
 
 export const metadata: Metadata = { title: "My learning" };
 export const dynamic = "force-dynamic";
 
 export default async function DashboardPage() {
-  const user = await getCurrentUser();
-  if (!user) redirect("/signin?callbackUrl=/dashboard");
-  const items = await getDashboard(user);
+  const loaded = await loadForPage("/dashboard", async () => {
+    const user = await requireUser();
+    return { user, items: await getDashboard(user) };
+  });
+  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
+  const { user, items } = loaded.value;
   return (
     <div>
       <PageHeader title="My learning" subtitle={`Welcome back, ${user.name}.`} actions={<ButtonLink href="/redeem" variant="secondary">Redeem a code</ButtonLink>} />
@@ -31,7 +36,7 @@ export default async function DashboardPage() {
                   {item.course.title}
                 </Link>
                 {item.state === "active" ? (
-                  item.expiresAt ? <Badge tone="amber">Until {item.expiresAt.toISOString().slice(0, 10)}</Badge> : <Badge tone="green">Active</Badge>
+                  item.expiresAt ? <Badge tone="amber">Until {isoDate(item.expiresAt)}</Badge> : <Badge tone="green">Active</Badge>
                 ) : item.state === "expired" ? (
                   <Badge tone="red">Expired</Badge>
                 ) : (

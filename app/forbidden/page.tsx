@@ -1,5 +1,4 @@
-import Link from "next/link";
-import { buttonClass } from "@/components/ui";
+import { ForbiddenPanel } from "@/components/forbidden-panel";
 
 const reasons: Record<string, { title: string; detail: string }> = {
   "instructor-only": {
@@ -8,19 +7,9 @@ const reasons: Record<string, { title: string; detail: string }> = {
   },
 };
 
+/** Where the proxy sends a signed-in user who may not open an area (its first gate). */
 export default async function ForbiddenPage({ searchParams }: { searchParams: Promise<{ reason?: string }> }) {
   const { reason } = await searchParams;
   const r = (reason && reasons[reason]) || { title: "You do not have access to this page", detail: "Sign in with an account that has access, or go back to the catalogue." };
-  return (
-    <section data-testid="access-denied" className="mx-auto max-w-xl rounded-2xl bg-white p-8 text-center shadow-sm ring-1 ring-slate-200">
-      <p className="text-sm font-semibold uppercase tracking-wide text-red-600">403 · Access denied</p>
-      <h1 className="mt-2 text-2xl font-bold">{r.title}</h1>
-      <p className="mt-3 text-slate-600">{r.detail}</p>
-      <div className="mt-6">
-        <Link className={buttonClass("secondary")} href="/courses">
-          Browse courses
-        </Link>
-      </div>
-    </section>
-  );
+  return <ForbiddenPanel title={r.title} detail={r.detail} />;
 }

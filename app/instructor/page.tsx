@@ -2,10 +2,11 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { CourseCover } from "@/components/course-cover";
 import { Badge, ButtonLink, Card, PageHeader } from "@/components/ui";
+import { isAdmin } from "@/lib/access/policy";
 import { listTeachingCourses } from "@/lib/courses/authoring";
 import { coverUrls } from "@/lib/media/delivery";
 import { NotAnInstructor } from "./_components/forbidden";
-import { plural } from "./_lib/format";
+import { plural } from "@/lib/format";
 import { instructorGate } from "./_lib/gate";
 
 export const metadata: Metadata = { title: "Teach" };
@@ -17,14 +18,14 @@ export default async function InstructorHomePage() {
   const { user } = gate;
   const courses = await listTeachingCourses(user);
   const covers = await coverUrls(user, courses);
-  const isAdmin = user.role === "ADMIN";
+  const seesAll = isAdmin(user);
 
   return (
     <div>
       <PageHeader
-        title={isAdmin ? "All courses" : "Your courses"}
+        title={seesAll ? "All courses" : "Your courses"}
         subtitle={
-          isAdmin
+          seesAll
             ? "As an administrator you can edit every course on the site."
             : "Build the curriculum, publish when it is ready and manage who has access."
         }

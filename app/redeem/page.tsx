@@ -1,27 +1,25 @@
 import type { Metadata } from "next";
-import { redirect } from "next/navigation";
-import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
-import { Card, inputClass } from "@/components/ui";
-import { getCurrentUser } from "@/lib/auth/session";
+import { ActionForm, SubmitButton } from "@/components/action-form";
+import { Card, Field, inputClass } from "@/components/ui";
+import { PageForbidden } from "@/components/forbidden-panel";
+import { requireUser } from "@/lib/auth/session";
+import { loadForPage } from "@/lib/http/page";
 import { redeemAction } from "../courses/actions";
 
 export const metadata: Metadata = { title: "Redeem an access code" };
 
 export default async function RedeemPage() {
-  if (!(await getCurrentUser())) redirect("/signin?callbackUrl=/redeem");
+  const loaded = await loadForPage("/redeem", requireUser);
+  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-3xl font-bold tracking-tight">Redeem an access code</h1>
       <p className="mb-6 text-slate-600">Enter the code you received from your school or instructor.</p>
       <Card className="p-6">
         <ActionForm action={redeemAction} testId="redeem-form">
-          <div className="space-y-1">
-            <label htmlFor="code" className="block text-sm font-medium text-slate-700">
-              Access code
-            </label>
+          <Field label="Access code" name="code">
             <input id="code" name="code" required autoComplete="off" placeholder="e.g. SQL-2026-TEAM" className={`${inputClass} uppercase`} />
-            <FieldError name="code" />
-          </div>
+          </Field>
           <SubmitButton pendingText="Checking…" className="w-full">
             Redeem
           </SubmitButton>

@@ -37,41 +37,8 @@ export function Badge({ tone = "slate", children }: { tone?: "slate" | "green" |
   return <span className={`inline-flex items-center rounded-full px-2.5 py-0.5 text-xs font-medium ${tones[tone]}`}>{children}</span>;
 }
 
-export function Field({
-  label,
-  name,
-  error,
-  hint,
-  children,
-}: {
-  label: string;
-  name: string;
-  error?: string[] | string;
-  hint?: string;
-  children: ReactNode;
-}) {
-  const message = Array.isArray(error) ? error[0] : error;
-  return (
-    <div className="space-y-1">
-      <label htmlFor={name} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      {children}
-      {hint && !message ? <p className="text-xs text-slate-500">{hint}</p> : null}
-      {message ? (
-        <p className="text-sm text-red-600" role="alert" data-field-error={name}>
-          {message}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-export const labelClass = "block text-sm font-medium text-slate-700";
-export const hintClass = "text-xs text-slate-500";
-
-export const inputClass =
-  "block w-full rounded-lg border-0 px-3 py-2 text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-brand-600 sm:text-sm";
+export { Field, FieldError } from "./field";
+export { hintClass, inputClass, labelClass } from "./classes";
 
 export function Alert({ tone = "red", children }: { tone?: "red" | "green" | "amber"; children: ReactNode }) {
   const tones = {
@@ -82,6 +49,16 @@ export function Alert({ tone = "red", children }: { tone?: "red" | "green" | "am
   return (
     <div role={tone === "red" ? "alert" : "status"} className={`rounded-lg px-4 py-3 text-sm ring-1 ring-inset ${tones[tone]}`}>
       {children}
+    </div>
+  );
+}
+
+/** A dashed box saying a list is empty and what to do about it. */
+export function EmptyState({ title, testId, children }: { title: string; testId?: string; children: ReactNode }) {
+  return (
+    <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid={testId}>
+      <h3 className="font-semibold text-slate-900">{title}</h3>
+      <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">{children}</p>
     </div>
   );
 }

@@ -1,11 +1,14 @@
 import "server-only";
 import { db } from "@/lib/db";
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from "@/lib/errors";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import {
   type AccessDecision,
   type CourseFacts,
   type EnrollmentFacts,
+  type LessonFacts,
   type Viewer,
+  canAuthorCourses,
   canManageCourse,
   canViewCourse,
   decideCourseAccess,
@@ -20,61 +23,66 @@ export * from "./policy";
  * every call, so a revoked or expired enrolment takes effect on the next request.
  */
 
-const courseFactsSelect = {
-  id: true,
-  slug: true,
-  title: true,
-  published: true,
-  isFree: true,
-  instructors: { select: { userId: true } },
-} as const;
+/**
+ * What a course's access decisions read, for one viewer: the course row, whether the viewer
+ * teaches it (a count, in the same SQL statement as the course) and the viewer's enrolment.
+ * Loaders that need more of the course spread this into their own `select`.
+ */
+export function courseFactsSelect(viewer: Viewer | null) {
+  return {
+    id: true,
+    slug: true,
+    title: true,
+    published: true,
+    isFree: true,
+    _count: { select: { instructors: { where: { userId: viewer?.id ?? "" } } } },
+    enrollments: viewer ? { where: { userId: viewer.id }, select: { status: true, expiresAt: true }, take: 1 } : false,
+  } satisfies Prisma.CourseSelect;
+}
 
-type CourseRow = {
+/** The row `courseFactsSelect` reads. */
+export interface CourseFactsRow {
   id: string;
   slug: string;
   title: string;
   published: boolean;
   isFree: boolean;
-  instructors: { userId: string }[];
-};
+  _count: { instructors: number };
+  enrollments?: EnrollmentFacts[];
+}
 
-function toCourseFacts(c: CourseRow): CourseFacts & { slug: string; title: string } {
+type NamedCourseFacts = CourseFacts & { slug: string; title: string };
+
+/**
+ * The facts as seen by this viewer. `instructorIds` lists the viewer when they teach the
+ * course and nobody else: every decision about this viewer needs nothing more.
+ */
+function factsOf(viewer: Viewer | null, row: CourseFactsRow): { course: NamedCourseFacts; enrollment: EnrollmentFacts | null } {
+  const teaches = viewer !== null && row._count.instructors > 0;
   return {
-    id: c.id,
-    slug: c.slug,
-    title: c.title,
-    published: c.published,
-    isFree: c.isFree,
-    instructorIds: c.instructors.map((i) => i.userId),
+    course: {
+      id: row.id,
+      slug: row.slug,
+      title: row.title,
+      published: row.published,
+      isFree: row.isFree,
+      instructorIds: teaches ? [viewer.id] : [],
+    },
+    enrollment: row.enrollments?.[0] ?? null,
   };
 }
 
-async function loadEnrollment(viewer: Viewer | null, courseId: string): Promise<EnrollmentFacts | null> {
-  if (!viewer) return null;
-  return db.enrollment.findUnique({
-    where: { userId_courseId: { userId: viewer.id, courseId } },
-    select: { status: true, expiresAt: true },
-  });
-}
-
 export interface CourseAccess {
-  course: CourseFacts & { slug: string; title: string };
+  course: NamedCourseFacts;
   decision: AccessDecision;
   canManage: boolean;
   enrollment: EnrollmentFacts | null;
 }
 
-/** Access to a course by id or slug. Throws NotFoundError when it does not exist or is hidden from the viewer. */
-export async function getCourseAccess(
-  viewer: Viewer | null,
-  where: { id: string } | { slug: string },
-  now = new Date(),
-): Promise<CourseAccess> {
-  const row = await db.course.findUnique({ where, select: courseFactsSelect });
-  if (!row) throw new NotFoundError("Course not found.");
-  const course = toCourseFacts(row);
+/** Access to a course from its facts row. Throws NotFoundError when the course is hidden from the viewer. */
+export function courseAccessFrom(viewer: Viewer | null, row: CourseFactsRow, now = new Date()): CourseAccess {
+  const { course, enrollment } = factsOf(viewer, row);
   if (!canViewCourse(viewer, course)) throw new NotFoundError("Course not found.");
-  const enrollment = await loadEnrollment(viewer, course.id);
   return {
     course,
     enrollment,
@@ -83,8 +91,33 @@ export async function getCourseAccess(
   };
 }
 
+/** Access to a course by id or slug. Throws NotFoundError when it does not exist or is hidden from the viewer. */
+export async function getCourseAccess(
+  viewer: Viewer | null,
+  where: { id: string } | { slug: string },
+  now = new Date(),
+): Promise<CourseAccess> {
+  const row = await db.course.findUnique({ where, select: courseFactsSelect(viewer) });
+  if (!row) throw new NotFoundError("Course not found.");
+  return courseAccessFrom(viewer, row, now);
+}
+
 export interface LessonAccess extends CourseAccess {
   lesson: { id: string; isFreePreview: boolean; availableFrom: Date | null; courseId: string };
+}
+
+/** Access to one lesson of a course, from the course's facts row and the lesson's. Throws NotFoundError when hidden. */
+export function lessonAccessFrom(viewer: Viewer | null, row: CourseFactsRow, lessonFacts: LessonFacts, now = new Date()): LessonAccess {
+  const { course, enrollment } = factsOf(viewer, row);
+  if (!canViewCourse(viewer, course)) throw new NotFoundError("Lesson not found.");
+  const lesson = { id: lessonFacts.id, isFreePreview: lessonFacts.isFreePreview, availableFrom: lessonFacts.availableFrom, courseId: course.id };
+  return {
+    course,
+    lesson,
+    enrollment,
+    decision: decideLessonAccess(viewer, course, lesson, enrollment, now),
+    canManage: canManageCourse(viewer, course),
+  };
 }
 
 /** Access to one lesson (its body and media). Throws NotFoundError when the lesson or course is hidden. */
@@ -95,26 +128,15 @@ export async function getLessonAccess(viewer: Viewer | null, lessonId: string, n
       id: true,
       isFreePreview: true,
       availableFrom: true,
-      section: { select: { course: { select: courseFactsSelect } } },
+      section: { select: { course: { select: courseFactsSelect(viewer) } } },
     },
   });
   if (!row) throw new NotFoundError("Lesson not found.");
-  const course = toCourseFacts(row.section.course);
-  if (!canViewCourse(viewer, course)) throw new NotFoundError("Lesson not found.");
-  const enrollment = await loadEnrollment(viewer, course.id);
-  const lesson = { id: row.id, isFreePreview: row.isFreePreview, availableFrom: row.availableFrom, courseId: course.id };
-  return {
-    course,
-    lesson,
-    enrollment,
-    decision: decideLessonAccess(viewer, course, lesson, enrollment, now),
-    canManage: canManageCourse(viewer, course),
-  };
+  return lessonAccessFrom(viewer, row.section.course, row, now);
 }
 
-/** Throws unless the viewer may open the lesson now (for route handlers and actions). */
-export async function requireLessonAccess(viewer: Viewer | null, lessonId: string, now = new Date()): Promise<LessonAccess> {
-  const access = await getLessonAccess(viewer, lessonId, now);
+/** Throws (401/403) unless the decision lets the viewer open the lesson; returns it otherwise. */
+export function assertLessonAllowed(access: LessonAccess): LessonAccess {
   if (!access.decision.allowed) {
     if (access.decision.reason === "unauthenticated") throw new UnauthenticatedError();
     throw new ForbiddenError("You do not have access to this lesson.", access.decision.reason);
@@ -122,23 +144,25 @@ export async function requireLessonAccess(viewer: Viewer | null, lessonId: strin
   return access;
 }
 
+/** Throws unless the viewer may open the lesson now (for route handlers and actions). */
+export async function requireLessonAccess(viewer: Viewer | null, lessonId: string, now = new Date()): Promise<LessonAccess> {
+  return assertLessonAllowed(await getLessonAccess(viewer, lessonId, now));
+}
+
 /** Throws unless the viewer is an instructor of the course or an admin. */
 export async function requireCourseManager(viewer: Viewer | null, courseId: string): Promise<CourseAccess> {
   if (!viewer) throw new UnauthenticatedError();
-  const row = await db.course.findUnique({ where: { id: courseId }, select: courseFactsSelect });
+  const row = await db.course.findUnique({ where: { id: courseId }, select: courseFactsSelect(viewer) });
   if (!row) throw new NotFoundError("Course not found.");
-  const course = toCourseFacts(row);
+  const { course, enrollment } = factsOf(viewer, row);
   if (!canManageCourse(viewer, course)) throw new ForbiddenError("Only the course's instructors can do this.");
-  const enrollment = await loadEnrollment(viewer, course.id);
   return { course, enrollment, decision: decideCourseAccess(viewer, course, enrollment, new Date()), canManage: true };
 }
 
 /** Throws unless the viewer may author courses at all (instructor or admin role). */
-export function requireInstructorRole(viewer: Viewer | null): Viewer {
+export function requireInstructorRole<V extends Viewer>(viewer: V | null): V {
   if (!viewer) throw new UnauthenticatedError();
-  if (viewer.role !== "INSTRUCTOR" && viewer.role !== "ADMIN") {
-    throw new ForbiddenError("Only instructors can create courses.");
-  }
+  if (!canAuthorCourses(viewer)) throw new ForbiddenError("Only instructors can create courses.");
   return viewer;
 }
 
@@ -146,7 +170,7 @@ export function requireInstructorRole(viewer: Viewer | null): Viewer {
 export function lessonDecisions(
   viewer: Viewer | null,
   access: Pick<CourseAccess, "course" | "enrollment">,
-  lessons: { id: string; isFreePreview: boolean; availableFrom: Date | null }[],
+  lessons: LessonFacts[],
   now = new Date(),
 ): Map<string, AccessDecision> {
   return new Map(lessons.map((l) => [l.id, decideLessonAccess(viewer, access.course, l, access.enrollment, now)]));

@@ -4,6 +4,8 @@
  * these; nothing else in the code base decides access.
  */
 
+import { isoDate, isoMinute } from "@/lib/format";
+
 export type Role = "STUDENT" | "INSTRUCTOR" | "ADMIN";
 
 export interface Viewer {
@@ -15,6 +17,7 @@ export interface CourseFacts {
   id: string;
   published: boolean;
   isFree: boolean;
+  /** Who teaches the course; a loader reading for one viewer may list only that viewer (lib/access). */
   instructorIds: readonly string[];
 }
 
@@ -43,9 +46,24 @@ export type AccessDecision =
   | { allowed: true; reason: GrantReason }
   | { allowed: false; reason: DenyReason; availableFrom?: Date; expiredAt?: Date };
 
+/** Roles that may author courses (the instructor area). */
+export function isInstructorRole(role: Role | null | undefined): boolean {
+  return role === "INSTRUCTOR" || role === "ADMIN";
+}
+
+/** May this viewer create courses and use the instructor area? */
+export function canAuthorCourses(viewer: Viewer | null): boolean {
+  return isInstructorRole(viewer?.role);
+}
+
+/** Administrators manage every course, whoever teaches it. */
+export function isAdmin(viewer: Viewer | null): boolean {
+  return viewer?.role === "ADMIN";
+}
+
 export function isStaff(viewer: Viewer | null, course: CourseFacts): "admin" | "instructor" | null {
   if (!viewer) return null;
-  if (viewer.role === "ADMIN") return "admin";
+  if (isAdmin(viewer)) return "admin";
   if (course.instructorIds.includes(viewer.id)) return "instructor";
   return null;
 }
@@ -143,13 +161,13 @@ export function explainDenial(decision: Extract<AccessDecision, { allowed: false
     case "enrollment-expired":
       return {
         title: "Your access has expired",
-        detail: `Your enrolment ended on ${decision.expiredAt?.toISOString().slice(0, 10) ?? "an earlier date"}. Redeem a new access code or ask the instructor to extend it.`,
+        detail: `Your enrolment ended on ${decision.expiredAt ? isoDate(decision.expiredAt) : "an earlier date"}. Redeem a new access code or ask the instructor to extend it.`,
         action: "redeem",
       };
     case "not-yet-available":
       return {
         title: "This lesson opens later",
-        detail: `It becomes available on ${decision.availableFrom?.toISOString().slice(0, 16).replace("T", " ") ?? "a later date"} UTC.`,
+        detail: `It becomes available on ${decision.availableFrom ? isoMinute(decision.availableFrom) : "a later date"} UTC.`,
         action: "wait",
       };
   }

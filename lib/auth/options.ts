@@ -4,6 +4,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import { z } from "zod";
 import { db } from "@/lib/db";
+import type { Role } from "@/lib/access/policy";
 import { appConfig } from "@/lib/config";
 import { dummyPasswordHash, verifyPassword } from "./password";
 import { clearFailures, lockedFor, recordFailure, throttleKey } from "./throttle";
@@ -83,7 +84,7 @@ export const authOptions: NextAuthOptions = {
           }
         } else {
           token.uid = user.id;
-          token.role = (user as { role?: "STUDENT" | "INSTRUCTOR" | "ADMIN" }).role ?? "STUDENT";
+          token.role = (user as { role?: Role }).role ?? "STUDENT";
         }
       }
       return token;
@@ -91,7 +92,7 @@ export const authOptions: NextAuthOptions = {
     async session({ session, token }) {
       if (session.user) {
         session.user.id = token.uid as string;
-        session.user.role = token.role as "STUDENT" | "INSTRUCTOR" | "ADMIN";
+        session.user.role = token.role as Role;
       }
       return session;
     },

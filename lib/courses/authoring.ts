@@ -1,10 +1,9 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { requireCourseManager, requireInstructorRole, type Viewer } from "@/lib/access";
+import { isAdmin, requireCourseManager, requireInstructorRole, type Viewer } from "@/lib/access";
 import { NotFoundError, ValidationError } from "@/lib/errors";
-import { parseInput } from "@/lib/http/handler";
-import { checkbox, optionalDate } from "@/lib/validation";
+import { checkbox, optionalDate, parseInput } from "@/lib/validation";
 
 const slugSchema = z
   .string()
@@ -110,7 +109,7 @@ export async function publishCourse(viewer: Viewer | null, courseId: string, pub
 
 export async function listTeachingCourses(viewer: Viewer) {
   const rows = await db.course.findMany({
-    where: viewer.role === "ADMIN" ? {} : { instructors: { some: { userId: viewer.id } } },
+    where: isAdmin(viewer) ? {} : { instructors: { some: { userId: viewer.id } } },
     orderBy: { updatedAt: "desc" },
     select: {
       id: true,

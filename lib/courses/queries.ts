@@ -1,6 +1,9 @@
 import "server-only";
+import { cache } from "react";
 import { db } from "@/lib/db";
-import { getCourseAccess, getLessonAccess, lessonDecisions, type Viewer } from "@/lib/access";
+import { courseAccessFrom, courseFactsSelect, enrollmentState, lessonAccessFrom, lessonDecisions, type Viewer } from "@/lib/access";
+import { NotFoundError } from "@/lib/errors";
+import { lessonMedia } from "@/lib/media/delivery";
 
 /** Published courses for the catalogue, with instructor names and lesson counts. */
 export async function listPublishedCourses(search?: string) {
@@ -41,35 +44,27 @@ export async function listPublishedCourses(search?: string) {
 
 export type CatalogueCourse = Awaited<ReturnType<typeof listPublishedCourses>>[number];
 
-/** The course page: syllabus with each lesson's access decision for this viewer. */
-export async function getCoursePage(viewer: Viewer | null, slug: string) {
-  const access = await getCourseAccess(viewer, { slug });
-  const course = await db.course.findUniqueOrThrow({
-    where: { id: access.course.id },
+const outlineLessonSelect = { id: true, title: true, isFreePreview: true, availableFrom: true } as const;
+
+/** The course page: syllabus with each lesson's access decision for this viewer (cached per request, shared with generateMetadata). */
+export const getCoursePage = cache(async (viewer: Viewer | null, slug: string) => {
+  const course = await db.course.findUnique({
+    where: { slug },
     select: {
-      id: true,
-      slug: true,
-      title: true,
+      ...courseFactsSelect(viewer),
       summary: true,
       description: true,
-      published: true,
-      isFree: true,
       priceCents: true,
       cover: { select: { storageKey: true, status: true } },
       instructors: { select: { user: { select: { id: true, name: true } } } },
       sections: {
         orderBy: { position: "asc" },
-        select: {
-          id: true,
-          title: true,
-          lessons: {
-            orderBy: { position: "asc" },
-            select: { id: true, title: true, isFreePreview: true, availableFrom: true },
-          },
-        },
+        select: { id: true, title: true, lessons: { orderBy: { position: "asc" }, select: outlineLessonSelect } },
       },
     },
   });
+  if (!course) throw new NotFoundError("Course not found.");
+  const access = courseAccessFrom(viewer, course);
   const lessons = course.sections.flatMap((s) => s.lessons);
   const decisions = lessonDecisions(viewer, access, lessons);
   const completed = viewer
@@ -83,47 +78,58 @@ export async function getCoursePage(viewer: Viewer | null, slug: string) {
       )
     : new Set<string>();
   return { access, course, decisions, completed, lessonCount: lessons.length };
-}
+});
 
-/** The lesson page: the lesson, its course outline and neighbours. Body only when access allows it. */
-export async function getLessonPage(viewer: Viewer | null, slug: string, lessonId: string) {
-  const access = await getLessonAccess(viewer, lessonId);
-  if (access.course.slug !== slug) return null;
-  const course = await db.course.findUniqueOrThrow({
-    where: { id: access.course.id },
+/**
+ * Everything one lesson page shows, with one access decision: the course outline (one
+ * statement per table: course with the viewer's facts, enrolment, sections, lessons), then,
+ * only when access allows it, the lesson's body and the viewer's progress, and the media
+ * (lib/media/delivery, from the same decision). Cached per request (React `cache`), so
+ * generateMetadata and the page share one load. Throws NotFoundError for a hidden or unknown
+ * lesson, or one that is not in the course named by `slug`.
+ */
+export const loadLessonView = cache(async (viewer: Viewer | null, slug: string, lessonId: string) => {
+  const course = await db.course.findUnique({
+    where: { slug },
     select: {
-      id: true,
-      slug: true,
-      title: true,
-      isFree: true,
+      ...courseFactsSelect(viewer),
       sections: {
         orderBy: { position: "asc" },
-        select: {
-          id: true,
-          title: true,
-          lessons: { orderBy: { position: "asc" }, select: { id: true, title: true, isFreePreview: true, availableFrom: true } },
-        },
+        select: { id: true, title: true, lessons: { orderBy: { position: "asc" }, select: outlineLessonSelect } },
       },
     },
   });
-  const ordered = course.sections.flatMap((s) => s.lessons);
+  const ordered = course ? course.sections.flatMap((s) => s.lessons) : [];
   const index = ordered.findIndex((l) => l.id === lessonId);
-  const lesson = await db.lesson.findUniqueOrThrow({
-    where: { id: lessonId },
-    select: { id: true, title: true, isFreePreview: true, availableFrom: true, body: access.decision.allowed },
-  });
-  const progress = viewer
-    ? await db.lessonProgress.findUnique({ where: { userId_lessonId: { userId: viewer.id, lessonId } } })
+  if (!course || index < 0) throw new NotFoundError("Lesson not found.");
+  const access = lessonAccessFrom(viewer, course, ordered[index]);
+  const allowed = access.decision.allowed;
+  const details = allowed
+    ? await db.lesson.findUniqueOrThrow({
+        where: { id: lessonId },
+        select: {
+          body: true,
+          progress: viewer ? { where: { userId: viewer.id }, select: { completed: true, lastPositionSeconds: true }, take: 1 } : false,
+        },
+      })
     : null;
   return {
     access,
     course,
-    lesson,
+    lesson: { ...ordered[index], body: details ? details.body : null },
     decisions: lessonDecisions(viewer, access, ordered),
     previous: index > 0 ? ordered[index - 1] : null,
-    next: index >= 0 && index < ordered.length - 1 ? ordered[index + 1] : null,
-    progress,
+    next: index < ordered.length - 1 ? ordered[index + 1] : null,
+    progress: details?.progress?.[0] ?? null,
+    media: allowed ? await lessonMedia(access) : null,
   };
+});
+
+export type LessonView = Awaited<ReturnType<typeof loadLessonView>>;
+
+/** The lesson page's <title>. */
+export function lessonViewTitle(view: LessonView): string {
+  return `${view.lesson.title} · ${view.course.title}`;
 }
 
 /** My learning: enrolled courses with completion. */
@@ -163,11 +169,9 @@ export async function getDashboard(viewer: Viewer) {
     .map((e) => {
       const ids = e.course.sections.flatMap((s) => s.lessons.map((l) => l.id));
       const completed = ids.filter((id) => done.has(id)).length;
-      const state =
-        e.status === "REVOKED" ? "revoked" : e.expiresAt && e.expiresAt <= now ? "expired" : ("active" as const);
       return {
         enrollmentId: e.id,
-        state,
+        state: enrollmentState(e, now),
         expiresAt: e.expiresAt,
         course: { id: e.course.id, slug: e.course.slug, title: e.course.title, summary: e.course.summary },
         total: ids.length,

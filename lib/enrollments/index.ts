@@ -1,10 +1,11 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
-import { getCourseAccess, requireCourseManager, type Viewer } from "@/lib/access";
+import { enrollmentState, getCourseAccess, requireCourseManager, type Viewer } from "@/lib/access";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
-import { parseInput } from "@/lib/http/handler";
-import { emailField, optionalDate } from "@/lib/validation";
+import { emailField, optionalDate, parseInput } from "@/lib/validation";
+
+const REVOKED_MESSAGE = "Your enrolment in this course was revoked. Contact the instructor.";
 
 /** Self-enrolment in a free course. Idempotent for an active enrolment; re-activates nothing that staff revoked. */
 export async function enrollInFreeCourse(viewer: Viewer | null, courseId: string) {
@@ -13,16 +14,11 @@ export async function enrollInFreeCourse(viewer: Viewer | null, courseId: string
   if (!access.course.published) throw new ForbiddenError("This course is not open for enrolment.");
   if (!access.course.isFree) throw new ForbiddenError("This is a paid course: redeem an access code to enrol.");
   const existing = await db.enrollment.findUnique({ where: { userId_courseId: { userId: viewer.id, courseId } } });
-  if (existing?.status === "REVOKED") {
-    throw new ForbiddenError("Your enrolment in this course was revoked. Contact the instructor.");
-  }
-  if (existing) {
-    // An expired free enrolment is renewed by enrolling again.
-    if (existing.expiresAt && existing.expiresAt <= new Date()) {
-      return db.enrollment.update({ where: { id: existing.id }, data: { expiresAt: null } });
-    }
-    return existing;
-  }
+  const state = enrollmentState(existing, new Date());
+  if (state === "revoked") throw new ForbiddenError(REVOKED_MESSAGE);
+  // An expired free enrolment is renewed by enrolling again.
+  if (existing && state === "expired") return db.enrollment.update({ where: { id: existing.id }, data: { expiresAt: null } });
+  if (existing) return existing;
   return db.enrollment.create({ data: { userId: viewer.id, courseId, source: "FREE", status: "ACTIVE" } });
 }
 
@@ -49,11 +45,9 @@ export async function redeemAccessCode(viewer: Viewer | null, rawCode: string) {
     if (!ac || !ac.course.published) throw new NotFoundError("This access code does not exist.");
     if (ac.expiresAt && ac.expiresAt <= now) throw new ValidationError("This access code has expired.", { code: ["This access code has expired."] });
     const existing = await tx.enrollment.findUnique({ where: { userId_courseId: { userId: viewer.id, courseId: ac.courseId } } });
-    const active = existing && existing.status === "ACTIVE" && (!existing.expiresAt || existing.expiresAt > now);
-    if (active) throw new ConflictError(`You are already enrolled in “${ac.course.title}”.`);
-    if (existing?.status === "REVOKED") {
-      throw new ForbiddenError("Your enrolment in this course was revoked. Contact the instructor.");
-    }
+    const state = enrollmentState(existing, now);
+    if (state === "active") throw new ConflictError(`You are already enrolled in “${ac.course.title}”.`);
+    if (state === "revoked") throw new ForbiddenError(REVOKED_MESSAGE);
     const claimed = await tx.accessCode.updateMany({
       where: { id: ac.id, uses: { lt: ac.maxUses } },
       data: { uses: { increment: 1 } },

@@ -2,7 +2,7 @@ import "server-only";
 import { NextResponse } from "next/server";
 import { AppError, RateLimitedError, ValidationError } from "@/lib/errors";
 
-// Moved to lib/validation (domain code must not import the HTTP layer); re-exported for callers not yet moved.
+// Moved to lib/validation (domain code must not import the HTTP layer); re-exported for route handlers.
 export { parseInput, fieldErrorsOf } from "@/lib/validation";
 
 export async function readJson(request: Request): Promise<unknown> {

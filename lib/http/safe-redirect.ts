@@ -3,3 +3,8 @@ export function safeCallbackPath(url: string | null | undefined, fallback = "/da
   if (!url || !url.startsWith("/") || url.startsWith("//") || url.startsWith("/\\")) return fallback;
   return url;
 }
+
+/** The sign-in page, coming back to `path` afterwards. Pure. */
+export function signInUrl(path: string): string {
+  return `/signin?callbackUrl=${encodeURIComponent(path)}`;
+}

@@ -1,7 +1,7 @@
 import "server-only";
 import { db } from "@/lib/db";
 import { appConfig } from "@/lib/config";
-import { canViewCourse, requireLessonAccess, type CourseFacts, type Viewer } from "@/lib/access";
+import { assertLessonAllowed, canViewCourse, requireLessonAccess, type CourseFacts, type LessonAccess, type Viewer } from "@/lib/access";
 import { NotFoundError } from "@/lib/errors";
 import type { LessonMedia } from "@/lib/media/delivery-types";
 import { contentDisposition } from "@/lib/storage/content-types";
@@ -14,7 +14,8 @@ import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storag
 
 /**
  * The only way a page or route gets a media URL or cookie: each function asks lib/access
- * first, then signs. Nothing here is stored; URLs are computed per request.
+ * first (lessonMedia takes the decision the page already got from it), then signs. Nothing
+ * here is stored; URLs are computed per request.
  *
  * Modes (MEDIA_DELIVERY):
  *  - cloudfront: canned-policy signed URLs for single objects (images, downloads) and a
@@ -91,18 +92,23 @@ function masterFolder(storageKey: string): string {
   return storageKey.slice(0, storageKey.lastIndexOf("/") + 1);
 }
 
-/** Everything the lesson page needs to play and download, for an entitled viewer only. */
-export async function lessonMedia(viewer: Viewer | null, lessonId: string): Promise<LessonMedia> {
-  await requireLessonAccess(viewer, lessonId);
-  const lesson = await db.lesson.findUniqueOrThrow({
-    where: { id: lessonId },
-    select: {
-      video: true,
-      assets: { where: { status: "READY", kind: { in: ["ATTACHMENT", "CAPTION"] } }, orderBy: { createdAt: "asc" } },
+/**
+ * Everything the lesson page needs to play and download, for an entitled viewer only: it takes
+ * the access decision the page already made (lib/access) and refuses (401/403) when it denies.
+ * One query: the lesson's current video (whatever its status) and its ready captions and attachments.
+ */
+export async function lessonMedia(access: LessonAccess): Promise<LessonMedia> {
+  const lessonId = assertLessonAllowed(access).lesson.id;
+  const assets = await db.asset.findMany({
+    where: {
+      OR: [{ videoOfLesson: { is: { id: lessonId } } }, { lessonId, status: "READY", kind: { in: ["ATTACHMENT", "CAPTION"] } }],
     },
+    orderBy: { createdAt: "asc" },
   });
+  // Only the first branch of the filter yields a VIDEO row: the lesson's current video.
+  const current = assets.find((a) => a.kind === "VIDEO");
   const attachments = await Promise.all(
-    lesson.assets
+    assets
       .filter((a) => a.kind === "ATTACHMENT")
       .map(async (a) => ({
         id: a.id,
@@ -111,10 +117,10 @@ export async function lessonMedia(viewer: Viewer | null, lessonId: string): Prom
         url: await signObject(a.storageKey, media().ttl.download, { fileName: a.fileName ?? "download" }),
       })),
   );
-  const video = lesson.video && lesson.video.status === "READY" ? lesson.video : null;
+  const video = current?.status === "READY" ? current : null;
   const captions = video
     ? await Promise.all(
-        lesson.assets
+        assets
           .filter((a) => a.kind === "CAPTION" && a.storageKey.startsWith(masterFolder(video.storageKey)))
           .map(async (a) => ({
             language: a.language ?? "en",

@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { serverState } from "@/lib/http/server-state";
+import { serverState } from "@/lib/ops/server-state";
 import { storage } from "@/lib/storage/instance";
 
 /**

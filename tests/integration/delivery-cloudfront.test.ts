@@ -6,6 +6,7 @@ const media = await startMediaEnv({ MEDIA_DELIVERY: "cloudfront", MEDIA_HLS_AUTH
 const { db } = await import("@/lib/db");
 const { createCourse, createUser, enrol } = await import("../support/factories");
 const delivery = await import("@/lib/media/delivery");
+const { getLessonAccess } = await import("@/lib/access");
 const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/storage/keys");
 const { verifyRequest } = await import("@/lib/cloudfront/verify");
@@ -86,8 +87,8 @@ describe("cloudfront delivery", () => {
   });
 
   it("lessonMedia gives the player the edge manifest only when allowed", async () => {
-    await expect(delivery.lessonMedia(viewer(u.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    const m = await delivery.lessonMedia(viewer(u.student), lessonId);
+    await expect(delivery.lessonMedia(await getLessonAccess(viewer(u.newcomer), lessonId))).rejects.toBeInstanceOf(ForbiddenError);
+    const m = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId));
     expect(m.video?.auth).toBe("query");
     expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
   });

@@ -5,6 +5,7 @@ const media = await startMediaEnv({ MEDIA_DELIVERY: "s3-presigned" });
 const { db } = await import("@/lib/db");
 const { createCourse, createUser, enrol } = await import("../support/factories");
 const delivery = await import("@/lib/media/delivery");
+const { getLessonAccess } = await import("@/lib/access");
 const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, lessonAttachmentKey } = await import("@/lib/storage/keys");
 const { ForbiddenError } = await import("@/lib/errors");
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 describe("s3-presigned delivery", () => {
   it("presigns downloads and playlist segments, and fetching them works", async () => {
-    const m = await delivery.lessonMedia(student, lessonId);
+    const m = await delivery.lessonMedia(await getLessonAccess(student, lessonId));
     expect(m.video?.auth).toBe("presigned");
     const att = m.attachments[0];
     expect(att.url).toContain("X-Amz-Signature=");
@@ -61,7 +62,7 @@ describe("s3-presigned delivery", () => {
   });
 
   it("refuses a revoked student", async () => {
-    await expect(delivery.lessonMedia(revoked, lessonId)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.lessonMedia(await getLessonAccess(revoked, lessonId))).rejects.toBeInstanceOf(ForbiddenError);
     await expect(delivery.signedPlaylist(revoked, lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

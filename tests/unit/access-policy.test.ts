@@ -4,12 +4,15 @@ import {
   type EnrollmentFacts,
   type LessonFacts,
   type Viewer,
+  canAuthorCourses,
   canManageCourse,
   canViewCourse,
   decideCourseAccess,
   decideLessonAccess,
   enrollmentState,
   explainDenial,
+  isAdmin,
+  isInstructorRole,
 } from "@/lib/access/policy";
 
 const now = new Date("2026-06-01T12:00:00Z");
@@ -120,5 +123,16 @@ describe("explainDenial", () => {
     const drip = explainDenial({ allowed: false, reason: "not-yet-available", availableFrom: future }, { isFree: false });
     expect(drip.action).toBe("wait");
     expect(drip.detail).toContain("2026-07-01");
+  });
+});
+
+describe("roles", () => {
+  it("lets instructors and admins author courses, nobody else", () => {
+    expect(isInstructorRole("INSTRUCTOR")).toBe(true);
+    expect(isInstructorRole("ADMIN")).toBe(true);
+    expect(isInstructorRole("STUDENT")).toBe(false);
+    expect(isInstructorRole(undefined)).toBe(false);
+    expect([instructor, admin, student, null].map(canAuthorCourses)).toEqual([true, true, false, false]);
+    expect([instructor, admin, student, null].map(isAdmin)).toEqual([false, true, false, false]);
   });
 });

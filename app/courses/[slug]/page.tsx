@@ -1,14 +1,14 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/action-button";
 import { CourseCover } from "@/components/course-cover";
+import { PageForbidden } from "@/components/forbidden-panel";
 import { CheckIcon, LockIcon, PlayIcon } from "@/components/icons";
-import { formatPrice } from "@/components/course-card";
 import { Alert, Badge, ButtonLink, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { getCoursePage } from "@/lib/courses/queries";
-import { NotFoundError } from "@/lib/errors";
+import { formatPrice, isoDate } from "@/lib/format";
+import { loadForPage, signInUrl } from "@/lib/http/page";
 import { coverImageUrl } from "@/lib/media/delivery";
 import { enrollAction } from "../actions";
 
@@ -16,18 +16,13 @@ export const dynamic = "force-dynamic";
 
 async function load(slug: string) {
   const user = await getCurrentUser();
-  try {
-    return { user, page: await getCoursePage(user, slug) };
-  } catch (e) {
-    if (e instanceof NotFoundError) notFound();
-    throw e;
-  }
+  return { user, loaded: await loadForPage(`/courses/${slug}`, () => getCoursePage(user, slug)) };
 }
 
 export async function generateMetadata({ params }: { params: Promise<{ slug: string }> }): Promise<Metadata> {
   const { slug } = await params;
-  const { page } = await load(slug);
-  return { title: page.course.title, description: page.course.summary };
+  const { loaded } = await load(slug);
+  return loaded.ok ? { title: loaded.value.course.title, description: loaded.value.course.summary } : {};
 }
 
 export default async function CoursePage({
@@ -39,8 +34,9 @@ export default async function CoursePage({
 }) {
   const { slug } = await params;
   const { enrolled } = await searchParams;
-  const { user, page } = await load(slug);
-  const { course, access, decisions, completed, lessonCount } = page;
+  const { user, loaded } = await load(slug);
+  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
+  const { course, access, decisions, completed, lessonCount } = loaded.value;
   const firstOpen = course.sections.flatMap((s) => s.lessons).find((l) => decisions.get(l.id)?.allowed);
   const hasAccess = access.decision.allowed;
   const coverUrl = await coverImageUrl(user, access.course, course.cover);
@@ -54,7 +50,7 @@ export default async function CoursePage({
       </ButtonLink>
     ) : null;
   } else if (!user) {
-    cta = <ButtonLink href={`/signin?callbackUrl=${encodeURIComponent(`/courses/${course.slug}`)}`}>Sign in to enrol</ButtonLink>;
+    cta = <ButtonLink href={signInUrl(`/courses/${course.slug}`)}>Sign in to enrol</ButtonLink>;
   } else if (reason === "enrollment-revoked") {
     cta = <Alert>Your access to this course was revoked. Contact the instructor if this is a mistake.</Alert>;
   } else if (course.isFree) {
@@ -118,7 +114,7 @@ export default async function CoursePage({
                       <span className="flex gap-1">
                         {lesson.isFreePreview ? <Badge tone="green">Free preview</Badge> : null}
                         {d && !d.allowed && d.reason === "not-yet-available" ? (
-                          <Badge tone="amber">Opens {d.availableFrom?.toISOString().slice(0, 10)}</Badge>
+                          <Badge tone="amber">Opens {d.availableFrom ? isoDate(d.availableFrom) : null}</Badge>
                         ) : null}
                       </span>
                     </li>

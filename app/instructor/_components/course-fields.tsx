@@ -1,5 +1,5 @@
-import { FieldError, FormField } from "@/components/action-form";
-import { hintClass, inputClass, labelClass } from "@/components/ui";
+import { Field, inputClass } from "@/components/ui";
+import { priceInputValue } from "@/lib/format";
 
 export interface CourseDefaults {
   title: string;
@@ -10,9 +10,9 @@ export interface CourseDefaults {
   priceCents: number | null;
 }
 
-function priceValue(cents: number | null) {
-  if (cents == null) return "";
-  return cents % 100 === 0 ? String(cents / 100) : (cents / 100).toFixed(2);
+/** A text area described by its field's hint. */
+function TextArea({ name, rows, defaultValue, placeholder }: { name: string; rows: number; defaultValue?: string; placeholder: string }) {
+  return <textarea id={name} name={name} rows={rows} defaultValue={defaultValue} aria-describedby={`${name}-hint`} className={inputClass} placeholder={placeholder} />;
 }
 
 /**
@@ -23,11 +23,11 @@ function priceValue(cents: number | null) {
 export function CourseFields({ course }: { course?: CourseDefaults }) {
   return (
     <>
-      <FormField label="Title" htmlFor="title" name="title">
+      <Field label="Title" name="title">
         <input id="title" name="title" defaultValue={course?.title} autoComplete="off" className={inputClass} placeholder="Introduction to SQL" />
-      </FormField>
+      </Field>
 
-      <FormField label="URL slug" htmlFor="slug" name="slug" hint={
+      <Field label="URL slug" name="slug" hint={
         <>
           Lowercase letters, digits and single dashes, e.g. <code>intro-to-sql</code>. It is the course&apos;s web address: changing it breaks old links.
         </>
@@ -45,58 +45,39 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
             placeholder="intro-to-sql"
           />
         </div>
-      </FormField>
+      </Field>
 
-      <FormField label="Summary" htmlFor="summary" name="summary" hint="Shown on course cards in the catalogue (10–300 characters).">
-        <textarea
-          id="summary"
-          name="summary"
-          rows={2}
-          defaultValue={course?.summary}
-          aria-describedby="summary-hint"
-          className={inputClass}
-          placeholder="One or two sentences shown in the catalogue."
-        />
-      </FormField>
+      <Field label="Summary" name="summary" hint="Shown on course cards in the catalogue (10–300 characters).">
+        <TextArea name="summary" rows={2} defaultValue={course?.summary} placeholder="One or two sentences shown in the catalogue." />
+      </Field>
 
-      <FormField label="Description" htmlFor="description" name="description" hint="Shown on the course page. Plain text; line breaks are kept.">
-        <textarea
-          id="description"
+      <Field label="Description" name="description" hint="Shown on the course page. Plain text; line breaks are kept.">
+        <TextArea
           name="description"
           rows={8}
           defaultValue={course?.description}
-          aria-describedby="description-hint"
-          className={inputClass}
           placeholder="What students will learn, who the course is for, what they need beforehand…"
         />
-      </FormField>
+      </Field>
 
-      <div className="space-y-1">
-        <div className="flex items-start gap-3">
-          <input
-            id="isFree"
-            name="isFree"
-            type="checkbox"
-            defaultChecked={course?.isFree ?? false}
-            aria-describedby="isFree-hint"
-            className="mt-0.5 h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-600"
-          />
-          <div>
-            <label htmlFor="isFree" className={labelClass}>
-              Free course
-            </label>
-            <p id="isFree-hint" className={hintClass}>
-              Any signed-in student can enrol. Paid courses are opened with an access code or a grant.
-            </p>
-          </div>
-        </div>
-        <FieldError name="isFree" />
-      </div>
+      <Field label="Free course" name="isFree" inline hint="Any signed-in student can enrol. Paid courses are opened with an access code or a grant.">
+        <input
+          id="isFree"
+          name="isFree"
+          type="checkbox"
+          defaultChecked={course?.isFree ?? false}
+          aria-describedby="isFree-hint"
+          className="mt-0.5 h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-600"
+        />
+      </Field>
 
-      <div className="space-y-1 group-has-[#isFree:checked]:not-has-[[data-field-error]]:hidden" data-testid="price-field">
-        <label htmlFor="price" className={labelClass}>
-          Price (USD)
-        </label>
+      <Field
+        label="Price (USD)"
+        name="price"
+        className="space-y-1 group-has-[#isFree:checked]:not-has-[[data-field-error]]:hidden"
+        testId="price-field"
+        hint={<>Shown on the course page. Leave empty to show the course as &ldquo;Paid&rdquo; without a price.</>}
+      >
         <div className="relative max-w-48">
           <span className="pointer-events-none absolute inset-y-0 left-0 flex items-center pl-3 text-sm text-slate-500">$</span>
           <input
@@ -104,17 +85,13 @@ export function CourseFields({ course }: { course?: CourseDefaults }) {
             name="price"
             inputMode="decimal"
             autoComplete="off"
-            defaultValue={priceValue(course?.priceCents ?? null)}
+            defaultValue={priceInputValue(course?.priceCents ?? null)}
             aria-describedby="price-hint"
             className={`${inputClass} pl-7`}
             placeholder="49.00"
           />
         </div>
-        <p id="price-hint" className={hintClass}>
-          Shown on the course page. Leave empty to show the course as &ldquo;Paid&rdquo; without a price.
-        </p>
-        <FieldError name="price" />
-      </div>
+      </Field>
     </>
   );
 }

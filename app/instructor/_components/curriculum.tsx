@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { ActionButton } from "@/components/action-button";
-import { ActionForm, FieldError, SubmitButton } from "@/components/action-form";
-import { Badge, Button, Card, inputClass } from "@/components/ui";
+import { ActionForm, SubmitButton } from "@/components/action-form";
+import { Badge, Button, Card, EmptyState, Field, inputClass } from "@/components/ui";
 import type { ActionResult } from "@/lib/http/action-result";
 import {
   addLessonAction,
@@ -12,7 +12,7 @@ import {
   moveSectionAction,
   renameSectionAction,
 } from "../actions";
-import { formatDateTime, plural } from "../_lib/format";
+import { formatDateTime, plural } from "@/lib/format";
 import { ArrowDownIcon, ArrowUpIcon, PencilIcon, TrashIcon } from "./icons";
 
 export interface CurriculumLesson {
@@ -158,16 +158,14 @@ function SectionCard({
                 Rename
               </summary>
               <ActionForm action={renameSectionAction.bind(null, courseId, section.id)} className="mt-3 space-y-2" testId="rename-section-form">
-                <label htmlFor={`rename-section-${section.id}`} className="block text-sm font-medium text-slate-700">
-                  Section name
-                </label>
-                <div className="flex flex-col gap-2 sm:flex-row">
-                  <input id={`rename-section-${section.id}`} name="title" defaultValue={section.title} autoComplete="off" className={inputClass} />
-                  <SubmitButton variant="secondary" pendingText="Saving…" className="shrink-0">
-                    Save name
-                  </SubmitButton>
-                </div>
-                <FieldError name="title" />
+                <Field label="Section name" htmlFor={`rename-section-${section.id}`} name="title" className="space-y-2">
+                  <div className="flex flex-col gap-2 sm:flex-row">
+                    <input id={`rename-section-${section.id}`} name="title" defaultValue={section.title} autoComplete="off" className={inputClass} />
+                    <SubmitButton variant="secondary" pendingText="Saving…" className="shrink-0">
+                      Save name
+                    </SubmitButton>
+                  </div>
+                </Field>
               </ActionForm>
             </details>
           </div>
@@ -223,22 +221,14 @@ function SectionCard({
             className="space-y-2"
             testId="add-lesson-form"
           >
-            <label htmlFor={`new-lesson-${section.id}`} className="block text-sm font-medium text-slate-700">
-              Lesson title
-            </label>
-            <div className="flex flex-col gap-2 sm:flex-row">
-              <input
-                id={`new-lesson-${section.id}`}
-                name="title"
-                autoComplete="off"
-                placeholder="e.g. Installing the tools"
-                className={inputClass}
-              />
-              <SubmitButton variant="secondary" pendingText="Adding…" className="shrink-0">
-                Add lesson
-              </SubmitButton>
-            </div>
-            <FieldError name="title" />
+            <Field label="Lesson title" htmlFor={`new-lesson-${section.id}`} name="title" className="space-y-2">
+              <div className="flex flex-col gap-2 sm:flex-row">
+                <input id={`new-lesson-${section.id}`} name="title" autoComplete="off" placeholder="e.g. Installing the tools" className={inputClass} />
+                <SubmitButton variant="secondary" pendingText="Adding…" className="shrink-0">
+                  Add lesson
+                </SubmitButton>
+              </div>
+            </Field>
           </ActionForm>
         </div>
       </Card>
@@ -251,12 +241,9 @@ export function Curriculum({ courseId, sections, now }: { courseId: string; sect
   return (
     <div className="space-y-4">
       {sections.length === 0 ? (
-        <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-sections">
-          <h3 className="font-semibold text-slate-900">No sections yet</h3>
-          <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
-            Sections group your lessons (e.g. &ldquo;Getting started&rdquo;, &ldquo;Advanced queries&rdquo;). Add the first one below, then add lessons to it.
-          </p>
-        </div>
+        <EmptyState title="No sections yet" testId="no-sections">
+          Sections group your lessons (e.g. &ldquo;Getting started&rdquo;, &ldquo;Advanced queries&rdquo;). Add the first one below, then add lessons to it.
+        </EmptyState>
       ) : (
         sections.map((section, index) => (
           <SectionCard key={section.id} courseId={courseId} section={section} index={index} count={sections.length} now={now} />
@@ -265,16 +252,14 @@ export function Curriculum({ courseId, sections, now }: { courseId: string; sect
 
       <Card className="p-5">
         <ActionForm key={`add-section-${sections.length}`} action={addSectionAction.bind(null, courseId)} className="space-y-2" testId="add-section-form">
-          <label htmlFor="new-section-title" className="block text-sm font-medium text-slate-700">
-            Section title
-          </label>
-          <div className="flex flex-col gap-2 sm:flex-row">
-            <input id="new-section-title" name="title" autoComplete="off" placeholder="e.g. Getting started" className={inputClass} />
-            <SubmitButton pendingText="Adding…" className="shrink-0">
-              Add section
-            </SubmitButton>
-          </div>
-          <FieldError name="title" />
+          <Field label="Section title" htmlFor="new-section-title" name="title" className="space-y-2">
+            <div className="flex flex-col gap-2 sm:flex-row">
+              <input id="new-section-title" name="title" autoComplete="off" placeholder="e.g. Getting started" className={inputClass} />
+              <SubmitButton pendingText="Adding…" className="shrink-0">
+                Add section
+              </SubmitButton>
+            </div>
+          </Field>
         </ActionForm>
       </Card>
     </div>

@@ -4,22 +4,13 @@ import { ProcessingStatus } from "@/components/media/processing-status";
 import { Badge, Card } from "@/components/ui";
 import { Uploader } from "@/components/uploader";
 import type { AssetView, CoverForEditing, LessonMediaForEditing } from "@/lib/uploads";
-import { formatBytes } from "@/lib/uploads/rules";
+import { formatBytes, formatDuration } from "@/lib/format";
 import { deleteAssetAction, retryVideoAction } from "../actions";
 
 /**
  * Media panels of the instructor editor: the lesson's video, captions and attachments, and the
  * course cover. Server components; the uploads themselves run in <Uploader> (client).
  */
-
-function formatDuration(seconds: number | null): string | null {
-  if (seconds == null || !Number.isFinite(seconds)) return null;
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
-}
 
 function PanelTitle({ title, detail }: { title: string; detail?: string }) {
   return (

@@ -1,12 +1,7 @@
 import "server-only";
-import { notFound, redirect } from "next/navigation";
 import { requireInstructorRole } from "@/lib/access";
-import { getCurrentUser, type CurrentUser } from "@/lib/auth/session";
-import { ForbiddenError, NotFoundError, UnauthenticatedError } from "@/lib/errors";
-
-export function signInUrl(path: string) {
-  return `/signin?callbackUrl=${encodeURIComponent(path)}`;
-}
+import { requireUser, type CurrentUser } from "@/lib/auth/session";
+import { loadForPage } from "@/lib/http/page";
 
 export type Gate = { ok: true; user: CurrentUser } | { ok: false; user: CurrentUser; message: string };
 
@@ -15,27 +10,7 @@ export type Gate = { ok: true; user: CurrentUser } | { ok: false; user: CurrentU
  * signed in without the instructor/admin role -> { ok: false } so the page renders a 403 panel.
  */
 export async function instructorGate(path: string): Promise<Gate> {
-  const user = await getCurrentUser();
-  if (!user) redirect(signInUrl(path));
-  try {
-    requireInstructorRole(user);
-  } catch (error) {
-    if (error instanceof ForbiddenError) return { ok: false, user, message: error.message };
-    throw error;
-  }
-  return { ok: true, user };
-}
-
-export type Loaded<T> = { ok: true; value: T } | { ok: false; message: string };
-
-/** Runs a domain read for a page: 404 -> notFound(), 401 -> sign-in, 403 -> { ok: false } (403 panel). */
-export async function loadForPage<T>(path: string, fn: () => Promise<T>): Promise<Loaded<T>> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (error) {
-    if (error instanceof NotFoundError) notFound();
-    if (error instanceof UnauthenticatedError) redirect(signInUrl(path));
-    if (error instanceof ForbiddenError) return { ok: false, message: error.message };
-    throw error;
-  }
+  const gate = await loadForPage(path, async () => requireInstructorRole(await requireUser()));
+  if (gate.ok) return { ok: true, user: gate.value };
+  return { ok: false, user: await requireUser(), message: gate.message };
 }

@@ -1,59 +1,47 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { AccessDenied } from "@/components/access-denied";
+import { PageForbidden } from "@/components/forbidden-panel";
 import { ActionButton } from "@/components/action-button";
 import { LockIcon } from "@/components/icons";
 import { LessonBody } from "@/components/lesson-body";
 import { Badge, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
-import { getLessonPage } from "@/lib/courses/queries";
-import { NotFoundError } from "@/lib/errors";
-import { lessonMedia } from "@/lib/media/delivery";
+import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
+import { formatBytes } from "@/lib/format";
+import { loadForPage } from "@/lib/http/page";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
 export const dynamic = "force-dynamic";
 
-function formatBytes(n: number) {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-
 type Params = Promise<{ slug: string; lessonId: string }>;
 
+/** One load per request: generateMetadata and the page share it (loadLessonView is cached). */
 async function load(slug: string, lessonId: string) {
   const user = await getCurrentUser();
-  try {
-    const page = await getLessonPage(user, slug, lessonId);
-    if (!page) notFound();
-    return { user, page };
-  } catch (e) {
-    if (e instanceof NotFoundError) notFound();
-    throw e;
-  }
+  return { user, loaded: await loadForPage(`/courses/${slug}/lessons/${lessonId}`, () => loadLessonView(user, slug, lessonId)) };
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
   const { slug, lessonId } = await params;
-  const { page } = await load(slug, lessonId);
-  return { title: `${page.lesson.title} · ${page.course.title}` };
+  const { loaded } = await load(slug, lessonId);
+  return loaded.ok ? { title: lessonViewTitle(loaded.value) } : {};
 }
 
 export default async function LessonPage({ params }: { params: Params }) {
   const { slug, lessonId } = await params;
-  const { user, page } = await load(slug, lessonId);
-  const { course, lesson, access, decisions, previous, next, progress } = page;
+  const { user, loaded } = await load(slug, lessonId);
+  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
+  const { course, lesson, access, decisions, previous, next, progress, media } = loaded.value;
   const path = `/courses/${course.slug}/lessons/${lesson.id}`;
 
   if (!access.decision.allowed) {
     return <AccessDenied decision={access.decision} course={course} returnTo={path} />;
   }
+  if (!media) throw new Error("Lesson media is loaded whenever access is allowed.");
 
   const completed = progress?.completed ?? false;
-  // Asks lib/access again and signs: media URLs exist only for an entitled viewer.
-  const media = await lessonMedia(user, lesson.id);
   return (
     <div className="grid gap-8 lg:grid-cols-4">
       <nav className="order-2 lg:order-1 lg:col-span-1" aria-label="Course outline">

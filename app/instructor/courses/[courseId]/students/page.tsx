@@ -1,14 +1,16 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import type { ReactNode } from "react";
 import { ActionButton } from "@/components/action-button";
-import { ActionForm, FormField, SubmitButton } from "@/components/action-form";
-import { Alert, Badge, ButtonLink, Card, inputClass } from "@/components/ui";
+import { ActionForm, SubmitButton } from "@/components/action-form";
+import { Alert, Badge, ButtonLink, Card, EmptyState, Field, inputClass } from "@/components/ui";
 import { enrollmentState, requireCourseManager } from "@/lib/access";
 import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
 import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
 import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
-import { formatDate, plural, toDateInputValue } from "../../../_lib/format";
-import { instructorGate, loadForPage } from "../../../_lib/gate";
+import { formatDate, plural, toDateInputValue } from "@/lib/format";
+import { loadForPage } from "@/lib/http/page";
+import { instructorGate } from "../../../_lib/gate";
 
 export const metadata: Metadata = { title: "Students" };
 export const dynamic = "force-dynamic";
@@ -86,30 +88,23 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           </p>
           <ActionForm action={grantAccessAction.bind(null, course.id)} className="mt-4 space-y-3" testId="grant-form">
             <div className="grid gap-4 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_auto] sm:items-start">
-              <FormField label="Student email" htmlFor="grant-email" name="email">
+              <Field label="Student email" htmlFor="grant-email" name="email">
                 <input id="grant-email" name="email" type="email" autoComplete="off" placeholder="student@example.com" className={inputClass} />
-              </FormField>
-              <FormField label="Access expires (optional)" htmlFor="grant-expires" name="expiresAt" hint="Access ends at the start of this day (UTC). Empty: no end.">
-                <input id="grant-expires" name="expiresAt" type="date" aria-describedby="grant-expires-hint" className={inputClass} />
-              </FormField>
-              <div className="sm:pt-6">
-                <SubmitButton pendingText="Granting…" className="w-full sm:w-auto">
-                  Grant access
-                </SubmitButton>
-              </div>
+              </Field>
+              <ExpiryField id="grant-expires" label="Access expires (optional)" hint="Access ends at the start of this day (UTC). Empty: no end." />
+              <RowSubmit from="sm" pendingText="Granting…">
+                Grant access
+              </RowSubmit>
             </div>
           </ActionForm>
         </Card>
 
         {rows.length === 0 ? (
-          <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-enrollments">
-            <h3 className="font-semibold text-slate-900">No students yet</h3>
-            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">
-              {course.isFree
-                ? "Students enrol themselves from the course page once it is published. You can also grant access above."
-                : "Grant access above, or create an access code below and share it with your students."}
-            </p>
-          </div>
+          <EmptyState title="No students yet" testId="no-enrollments">
+            {course.isFree
+              ? "Students enrol themselves from the course page once it is published. You can also grant access above."
+              : "Grant access above, or create an access code below and share it with your students."}
+          </EmptyState>
         ) : (
           <Card className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200" data-testid="enrollments-table">
@@ -200,7 +195,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
           {/* Keyed by the number of codes: a created code clears the form; an error keeps what was typed. */}
           <ActionForm key={`new-code-${codes.length}`} action={createAccessCodeAction.bind(null, course.id)} className="mt-4 space-y-3" testId="code-form">
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-start">
-              <FormField label="Code" htmlFor="code-code" name="code" hint="Letters, digits and dashes; not case-sensitive.">
+              <Field label="Code" htmlFor="code-code" name="code" hint="Letters, digits and dashes; not case-sensitive.">
                 <input
                   id="code-code"
                   name="code"
@@ -210,27 +205,20 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
                   aria-describedby="code-code-hint"
                   className={`${inputClass} font-mono uppercase`}
                 />
-              </FormField>
-              <FormField label="Max uses" htmlFor="code-max-uses" name="maxUses">
+              </Field>
+              <Field label="Max uses" htmlFor="code-max-uses" name="maxUses">
                 <input id="code-max-uses" name="maxUses" type="number" min={1} defaultValue={10} className={inputClass} />
-              </FormField>
-              <FormField label="Code expires (optional)" htmlFor="code-expires" name="expiresAt" hint="Start of this day (UTC).">
-                <input id="code-expires" name="expiresAt" type="date" aria-describedby="code-expires-hint" className={inputClass} />
-              </FormField>
-              <div className="lg:pt-6">
-                <SubmitButton pendingText="Creating…" className="w-full lg:w-auto">
-                  Create code
-                </SubmitButton>
-              </div>
+              </Field>
+              <ExpiryField id="code-expires" label="Code expires (optional)" hint="Start of this day (UTC)." />
+              <RowSubmit from="lg" pendingText="Creating…">
+                Create code
+              </RowSubmit>
             </div>
           </ActionForm>
         </Card>
 
         {codes.length === 0 ? (
-          <div className="rounded-2xl border-2 border-dashed border-slate-200 px-6 py-10 text-center" data-testid="no-access-codes">
-            <h3 className="font-semibold text-slate-900">No access codes yet</h3>
-            <p className="mx-auto mt-1 max-w-md text-sm text-slate-600">Create a code above and share it with the students who should get this course.</p>
-          </div>
+          <EmptyState title="No access codes yet" testId="no-access-codes">Create a code above and share it with the students who should get this course.</EmptyState>
         ) : (
           <Card className="overflow-x-auto">
             <table className="min-w-full divide-y divide-slate-200" data-testid="access-codes-table">
@@ -260,6 +248,27 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
         )}
       </section>
     </div>
+  );
+}
+
+/** The submit button at the end of a form laid out as one row from the `from` breakpoint on (aligned with the inputs). */
+function RowSubmit({ from, pendingText, children }: { from: "sm" | "lg"; pendingText: string; children: ReactNode }) {
+  const [cell, button] = from === "sm" ? ["sm:pt-6", "w-full sm:w-auto"] : ["lg:pt-6", "w-full lg:w-auto"];
+  return (
+    <div className={cell}>
+      <SubmitButton pendingText={pendingText} className={button}>
+        {children}
+      </SubmitButton>
+    </div>
+  );
+}
+
+/** An optional expiry date (`expiresAt`), read as the start of that day in UTC. */
+function ExpiryField({ id, label, hint }: { id: string; label: string; hint: string }) {
+  return (
+    <Field label={label} htmlFor={id} name="expiresAt" hint={hint}>
+      <input id={id} name="expiresAt" type="date" aria-describedby={`${id}-hint`} className={inputClass} />
+    </Field>
   );
 }
 

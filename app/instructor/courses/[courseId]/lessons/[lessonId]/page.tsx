@@ -2,16 +2,17 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/action-button";
-import { ActionForm, FieldError, FormField, SubmitButton } from "@/components/action-form";
+import { ActionForm, SubmitButton } from "@/components/action-form";
 import { LessonBody } from "@/components/lesson-body";
-import { Badge, ButtonLink, Card, hintClass, inputClass, labelClass } from "@/components/ui";
+import { Badge, ButtonLink, Card, Field, inputClass } from "@/components/ui";
 import { getCourseForEditing } from "@/lib/courses/authoring";
 import { lessonMediaForEditing } from "@/lib/uploads";
 import { deleteLessonAction, updateLessonAction } from "../../../../actions";
 import { AttachmentsPanel, CaptionsPanel, VideoPanel } from "../../../../_components/media-panels";
 import { NotAnInstructor, NotYourCourse } from "../../../../_components/forbidden";
-import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "../../../../_lib/format";
-import { instructorGate, loadForPage } from "../../../../_lib/gate";
+import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "@/lib/format";
+import { loadForPage } from "@/lib/http/page";
+import { instructorGate } from "../../../../_lib/gate";
 
 export const metadata: Metadata = { title: "Edit lesson" };
 export const dynamic = "force-dynamic";
@@ -78,11 +79,11 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
       <div className="grid gap-8 lg:grid-cols-3">
         <Card className="p-6 lg:col-span-2">
           <ActionForm action={updateLessonAction.bind(null, course.id, lesson.id)} className="space-y-6" testId="lesson-form">
-            <FormField label="Title" htmlFor="title" name="title">
+            <Field label="Title" name="title">
               <input id="title" name="title" defaultValue={lesson.title} autoComplete="off" className={inputClass} />
-            </FormField>
+            </Field>
 
-            <FormField label="Body" htmlFor="body" name="body" hint={
+            <Field label="Body" name="body" hint={
               <>
                 Plain text with light formatting: a blank line starts a new paragraph, <code>## </code> starts a heading, lines starting with{" "}
                 <code>- </code> make a list, and <code>`backticks`</code> mark code.
@@ -97,31 +98,25 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
                 className={`${inputClass} font-mono text-sm leading-6`}
                 placeholder={"## What you will learn\n\nWrite the lesson notes here.\n\n- one point\n- another point"}
               />
-            </FormField>
+            </Field>
 
-            <div className="space-y-1">
-              <div className="flex items-start gap-3">
-                <input
-                  id="isFreePreview"
-                  name="isFreePreview"
-                  type="checkbox"
-                  defaultChecked={lesson.isFreePreview}
-                  aria-describedby="isFreePreview-hint"
-                  className="mt-0.5 h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-600"
-                />
-                <div>
-                  <label htmlFor="isFreePreview" className={labelClass}>
-                    Free preview
-                  </label>
-                  <p id="isFreePreview-hint" className={hintClass}>
-                    Anyone can open this lesson from the course page, without enrolling, once the course is published.
-                  </p>
-                </div>
-              </div>
-              <FieldError name="isFreePreview" />
-            </div>
+            <Field
+              label="Free preview"
+              name="isFreePreview"
+              inline
+              hint="Anyone can open this lesson from the course page, without enrolling, once the course is published."
+            >
+              <input
+                id="isFreePreview"
+                name="isFreePreview"
+                type="checkbox"
+                defaultChecked={lesson.isFreePreview}
+                aria-describedby="isFreePreview-hint"
+                className="mt-0.5 h-4 w-4 rounded border-slate-300 text-brand-600 focus:ring-brand-600"
+              />
+            </Field>
 
-            <FormField label="Available from (optional)" htmlFor="availableFrom" name="availableFrom" hint={
+            <Field label="Available from (optional)" name="availableFrom" hint={
               <>
                 Drip release: students (previews included) can open the lesson from this moment, in the server&apos;s time zone ({serverTimeZone()}). Leave
                 empty to open it with the course.
@@ -135,7 +130,7 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
                 aria-describedby="availableFrom-hint"
                 className={`${inputClass} max-w-xs`}
               />
-            </FormField>
+            </Field>
 
             <div className="flex flex-col-reverse gap-3 border-t border-slate-200 pt-6 sm:flex-row sm:justify-end">
               <ButtonLink href={editorHref} variant="ghost">
