@@ -9,7 +9,8 @@
  *   client sends in that header is replaced);
  * - graceful shutdown on SIGTERM/SIGINT: /api/health answers 503 "draining" so a load balancer
  *   stops routing here, no new connections are accepted, idle keep-alive connections are
- *   closed, requests in flight finish (APP_SHUTDOWN_SECONDS, default 20), then the process exits.
+ *   closed (after a second, so requests already sent on them are still read), requests in
+ *   flight finish (APP_SHUTDOWN_SECONDS, default 20), then the process exits.
  *
  * Runs without the react-server condition (Next loads its own bundles); it imports only the
  * pure configuration schema.
@@ -19,6 +20,9 @@ import { loadEnvFiles } from "../lib/config/env-files";
 import { parseConfig } from "../lib/config/schema";
 import { CLIENT_IP_HEADER, clientAddress } from "../lib/ops/client-ip";
 import { serverState } from "../lib/ops/server-state";
+
+/** How long connections that have not sent a request yet may still send one after a SIGTERM. */
+const IDLE_GRACE_MS = 1000;
 
 async function main(): Promise<void> {
   // Like `next start`: a production server (read before Next is loaded).
@@ -54,10 +58,12 @@ async function main(): Promise<void> {
     state.draining = true;
     console.log(`app: ${signal}, draining ${state.inFlight} request(s) (up to ${shutdownSeconds}s)`);
     server.close();
-    server.closeIdleConnections();
-    const deadline = Date.now() + shutdownSeconds * 1000;
+    const started = Date.now();
+    const deadline = started + shutdownSeconds * 1000;
     const tick = setInterval(() => {
-      server.closeIdleConnections();
+      // A connection accepted just before the signal may not have been parsed yet (it counts as
+      // idle): give those a moment before idle connections are closed.
+      if (Date.now() - started > IDLE_GRACE_MS) server.closeIdleConnections();
       if (state.inFlight > 0 && Date.now() < deadline) return;
       clearInterval(tick);
       if (state.inFlight > 0) console.log(`app: ${state.inFlight} request(s) still running after ${shutdownSeconds}s, closing them`);

@@ -112,7 +112,7 @@ test.describe("two app instances over one database and one storage", () => {
     const instructor = await factories.createUser({ role: "INSTRUCTOR" });
     const course = await factories.createCourse({ instructor, isFree: true, lessons: 3 });
     const inFlight = Array.from({ length: 20 }, () => fetch(`${B}/courses/${course.slug}`).then((r) => r.status));
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100)); // all 20 sent; most still rendering
     b.child.kill("SIGTERM");
     expect(await Promise.all(inFlight)).toEqual(Array(20).fill(200));
     expect(await b.exited).toBe(0);

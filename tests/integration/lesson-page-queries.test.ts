@@ -4,18 +4,16 @@ import { startMediaEnv } from "../support/media-fixture";
 /**
  * How many SQL statements one lesson view costs. Counted with Prisma's query events
  * (`log: [{ emit: "event", level: "query" }]` + `$on("query")`): one event per SQL statement
- * the client sends through the driver adapter (checked: Prisma 6.19, engineType "client",
- * better-sqlite3 adapter). A Prisma operation with nested relations is several statements on a
- * database without relation joins (SQLite): one per table it reads. Prisma operations (what the
- * issue counted: "about 14", i.e. 2 × 5 for the page and its metadata + 3 for the media + the
- * session user) are counted too, with a query extension.
+ * the client sends through the driver adapter (Prisma 6.19, engineType "client", pg adapter,
+ * `relationJoins`: a Prisma operation with nested relations is ONE statement with lateral
+ * joins). Prisma operations (what the issue counted: "about 14", i.e. 2 × 5 for the page and
+ * its metadata + 3 for the media + the session user) are counted too, with a query extension.
  *
- * Before: 28 statements (14 operations with the session user; access decided three times).
- * Now: 7 statements in 3 operations, one access decision. Each table the page shows is one
- * statement: course (whether the viewer teaches it is a count in the same statement), enrolment,
- * sections, lessons, then, once access allows it, the lesson's body, the viewer's progress and
- * the media. Fewer statements on SQLite would mean reading every lesson's body with the outline,
- * locked ones included. The session user (lib/auth/session, shared with the site header) adds one.
+ * Before (SQLite): 28 statements (14 operations with the session user; access decided three
+ * times). Now: 3 statements in 3 operations, one access decision: the outline with the access
+ * facts (course, whether the viewer teaches it, the enrolment, sections, lessons), then, once
+ * access allows it, the lesson's body with the viewer's progress, and the media. The session
+ * user (lib/auth/session, shared with the site header) adds one: 4 in all.
  *
  * The page (app/courses/[slug]/lessons/[lessonId]/page.tsx) and its generateMetadata both call
  * loadLessonView, which React `cache` memoizes per server request; outside a request (here)
@@ -92,7 +90,7 @@ afterAll(async () => {
 });
 
 describe("one lesson view", () => {
-  it("loads outline, access, lesson, progress and media for an enrolled student in 7 SQL statements (3 operations), deciding access once", async () => {
+  it("loads outline, access, lesson, progress and media for an enrolled student in 3 SQL statements (4 with the session user), deciding access once", async () => {
     const { value: view, tables, operations } = await count(() => loadLessonView(student(), "cloud-security", lessonId));
 
     // Everything the page renders came back.
@@ -105,17 +103,17 @@ describe("one lesson view", () => {
     expect(view.media?.captions).toHaveLength(1);
     expect(view.media?.attachments).toMatchObject([{ fileName: "worksheet.pdf", bytes: 2048 }]);
 
-    // One statement per table; the enrolment (the access facts) is read once.
-    expect(tables).toEqual(["Course", "Enrollment", "Section", "Lesson", "Lesson", "LessonProgress", "Asset"]);
-    expect(tables.length).toBeLessThanOrEqual(7);
+    // One statement per operation (relation joins); the access facts are read once.
+    expect(tables).toEqual(["Course", "Lesson", "Asset"]);
+    expect(tables.length + 1 /* session user */).toBeLessThanOrEqual(6);
     // In Prisma operations: the outline with the access facts, the lesson's details, the media.
     expect(operations).toEqual(["Course.findUnique", "Lesson.findUniqueOrThrow", "Asset.findMany"]);
     expect(operations.length + 1 /* session user */).toBeLessThanOrEqual(6);
   });
 
   it.each([
-    ["a student who is not enrolled", () => ({ id: s.users.newcomer, role: "STUDENT" as const }), "not-enrolled", ["Course", "Enrollment", "Section", "Lesson"]],
-    ["a visitor", () => null, "unauthenticated", ["Course", "Section", "Lesson"]],
+    ["a student who is not enrolled", () => ({ id: s.users.newcomer, role: "STUDENT" as const }), "not-enrolled", ["Course"]],
+    ["a visitor", () => null, "unauthenticated", ["Course"]],
   ])("reads neither the body nor the media for %s", async (_who, viewer, reason, expected) => {
     const { value: view, tables } = await count(() => loadLessonView(viewer(), "cloud-security", lessonId));
     expect(view.access.decision).toMatchObject({ allowed: false, reason });
@@ -132,7 +130,7 @@ describe("one lesson view", () => {
     expect(view.access.decision).toEqual({ allowed: true, reason: "free-preview" });
     expect(view.lesson.body).toContain("public bucket incidents");
     expect(view.progress).toBeNull();
-    expect(tables).toEqual(["Course", "Section", "Lesson", "Lesson", "Asset"]);
+    expect(tables).toEqual(["Course", "Lesson", "Asset"]);
   });
 
   it("is not found under another course's slug", async () => {
