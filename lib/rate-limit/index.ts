@@ -17,6 +17,14 @@ export interface LimitSpec {
   blockSeconds?: number;
 }
 
+/** The limits of the portal's request paths that are cheap to call and worth abusing (per user or client). */
+export const LIMITS = {
+  /** Signed-cookie (re)issue: the player refreshes at 75 % of the stream lifetime; a page reload asks again. */
+  mediaSession: { points: 30, durationSeconds: 60 },
+  /** Starting uploads (each creates rows and a multipart upload in storage). */
+  uploadStart: { points: 120, durationSeconds: 3600 },
+} satisfies Record<string, LimitSpec>;
+
 const g = globalThis as unknown as { __rateLimitPool?: pg.Pool; __rateLimiters?: Map<string, RateLimiterPostgres> };
 
 function pool(): pg.Pool {

@@ -1,6 +1,7 @@
 import { NextResponse } from "next/server";
 import { getCurrentUser } from "@/lib/auth/session";
-import { parseInput, readJson, route } from "@/lib/http/handler";
+import { clientOf, parseInput, readJson, route } from "@/lib/http/handler";
+import { consume, limiter, LIMITS } from "@/lib/rate-limit";
 import { startUpload } from "@/lib/uploads";
 import { startUploadSchema } from "@/lib/uploads/schemas";
 
@@ -12,6 +13,8 @@ import { startUploadSchema } from "@/lib/uploads/schemas";
  */
 export const POST = route(async (request) => {
   const input = parseInput(startUploadSchema, await readJson(request));
-  const started = await startUpload(await getCurrentUser(), input);
+  const user = await getCurrentUser();
+  await consume(limiter("upload-start", LIMITS.uploadStart), user?.id ?? clientOf(request), "uploads started");
+  const started = await startUpload(user, input);
   return NextResponse.json(started, { status: 201, headers: { "Cache-Control": "no-store" } });
 });

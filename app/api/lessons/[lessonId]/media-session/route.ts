@@ -1,7 +1,8 @@
 import { NextResponse } from "next/server";
 import { z } from "zod";
 import { getCurrentUser } from "@/lib/auth/session";
-import { parseInput, route } from "@/lib/http/handler";
+import { clientOf, parseInput, route } from "@/lib/http/handler";
+import { consume, limiter, LIMITS } from "@/lib/rate-limit";
 import { streamingCookies } from "@/lib/media/delivery";
 
 const params = z.object({ lessonId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "Invalid lesson id.") });
@@ -11,9 +12,11 @@ const params = z.object({ lessonId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "I
  * calls it before loading the playlist and again before the cookies expire; a revoked or
  * expired enrolment gets 403 and no cookie.
  */
-export const POST = route<{ lessonId: string }>(async (_request, ctx) => {
+export const POST = route<{ lessonId: string }>(async (request, ctx) => {
   const { lessonId } = parseInput(params, await ctx.params);
-  const { cookies, expiresAt } = await streamingCookies(await getCurrentUser(), lessonId);
+  const user = await getCurrentUser();
+  await consume(limiter("media-session", LIMITS.mediaSession), user?.id ?? clientOf(request), "media requests");
+  const { cookies, expiresAt } = await streamingCookies(user, lessonId);
   const ttl = expiresAt - Math.floor(Date.now() / 1000);
   const res = NextResponse.json(
     { expiresAt, refreshInSeconds: Math.max(5, Math.floor(ttl * 0.75)) },
