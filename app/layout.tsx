@@ -4,6 +4,10 @@ import "./globals.css";
 import { SiteHeader } from "@/components/site-header";
 import { clientEnv } from "@/lib/env.client";
 
+// Every page is rendered per request: the CSP nonce (proxy.ts) must be on its scripts, and
+// pages depend on who is asking anyway (ADR 001).
+export const dynamic = "force-dynamic";
+
 export const metadata: Metadata = {
   title: { default: clientEnv.NEXT_PUBLIC_APP_NAME, template: `%s · ${clientEnv.NEXT_PUBLIC_APP_NAME}` },
   description: "Online courses with protected video lessons.",

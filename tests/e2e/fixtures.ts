@@ -15,7 +15,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
-import { test as base, type BrowserContext, type Page } from "@playwright/test";
+import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { encode } from "next-auth/jwt";
 import { e2e } from "../../playwright.config";
 import type { Factories, UserRef } from "../support/factories";
@@ -115,6 +115,17 @@ export const test = base.extend<
     },
     { scope: "worker", timeout: 60_000 },
   ],
+
+  // Every page a test drives is watched for Content-Security-Policy violations: the app's own
+  // scripts, styles, media and uploads must all fit the policy proxy.ts sets.
+  page: async ({ page }, provide) => {
+    const violations: string[] = [];
+    page.on("console", (m) => {
+      if (/Content Security Policy|Content-Security-Policy/i.test(m.text())) violations.push(m.text());
+    });
+    await provide(page);
+    expect(violations, "Content-Security-Policy violations on this test's page").toEqual([]);
+  },
 
   signInAs: async ({ page, factories }, provide) => {
     await provide(async (who, target = page) => {
