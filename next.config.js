@@ -14,6 +14,8 @@ const nextConfig = {
     "@aws-sdk/cloudfront-signer",
   ],
   typedRoutes: false,
+  // forbidden(): denied lesson pages answer 403 with their explanation (lib/http/denial.ts).
+  experimental: { authInterrupts: true },
   // The start script and CI run lint/typecheck separately.
   typescript: { ignoreBuildErrors: false },
 };

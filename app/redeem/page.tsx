@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { ActionForm, SubmitButton } from "@/components/action-form";
 import { Card, Field, inputClass } from "@/components/ui";
-import { PageForbidden } from "@/components/forbidden-panel";
 import { requireUser } from "@/lib/auth/session";
+import { denyPage } from "@/lib/http/denial";
 import { loadForPage } from "@/lib/http/page";
 import { redeemAction } from "../courses/actions";
 
@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Redeem an access code" };
 
 export default async function RedeemPage() {
   const loaded = await loadForPage("/redeem", requireUser);
-  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
+  if (!loaded.ok) denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-3xl font-bold tracking-tight">Redeem an access code</h1>

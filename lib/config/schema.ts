@@ -91,8 +91,9 @@ export const envSchema = z.object({
   MEDIA_BASE_URL: url.optional(),
   MEDIA_COOKIE_DOMAIN: optional,
   MEDIA_TTL_IMAGE_SECONDS: int(5, 7 * 86400).default(3600),
-  MEDIA_TTL_DOWNLOAD_SECONDS: int(5, 86400).default(300),
-  MEDIA_TTL_STREAM_SECONDS: int(5, 86400).default(600),
+  /** Signed lifetimes: covers (catalogue images); attachments; streams (cookies, playlists, posters, captions). Downloads and streams bound how long a revoked viewer keeps media already issued (60 s). */
+  MEDIA_TTL_DOWNLOAD_SECONDS: int(5, 86400).default(60),
+  MEDIA_TTL_STREAM_SECONDS: int(5, 86400).default(60),
 
   // signing keys (the app signs; the edge trusts)
   CLOUDFRONT_KEY_PAIR_ID: optional,

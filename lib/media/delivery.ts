@@ -30,12 +30,14 @@ const media = () => appConfig().media;
 const nowEpoch = () => Math.floor(Date.now() / 1000);
 
 /**
- * Expiry rounded up to a window of a tenth of the TTL, so the same viewer gets the same URL
- * across renders within the window and the browser cache keeps working.
+ * Expiry on a grid of a tenth of the TTL, so every render within one step gives the same URL
+ * (browser caches keep working, signatures can be reused). Rounded DOWN: a URL never lives
+ * longer than the TTL — what bounds how long a revoked viewer keeps media already issued — and
+ * at least nine tenths of it.
  */
 export function windowedExpiry(ttlSeconds: number, now = nowEpoch()): number {
   const step = Math.max(1, Math.floor(ttlSeconds / 10));
-  return Math.ceil((now + ttlSeconds) / step) * step;
+  return Math.max(now + 1, Math.floor((now + ttlSeconds) / step) * step);
 }
 
 function mediaUrl(key: string): string {
@@ -88,6 +90,22 @@ export async function coverUrls(viewer: Viewer | null, courses: CourseWithCover[
 }
 
 
+/**
+ * URLs for objects of one lesson's folder that share ONE signature: a custom policy on the
+ * folder (stream lifetime) appended as a query, so posters and captions cost no extra signing
+ * and stop working as soon as a revoked viewer's streaming does. s3-presigned mode presigns
+ * each object.
+ */
+function lessonFolderSigner(courseId: string, lessonId: string): (key: string) => Promise<string> {
+  const ttl = media().ttl.stream;
+  if (media().delivery !== "cloudfront") return (key) => storage().presignGet(key, { expiresIn: ttl });
+  let query: string | undefined;
+  return async (key) => {
+    query ??= signer().policyQuery({ resource: folderResource(lessonFolder(courseId, lessonId)), expiresAt: windowedExpiry(ttl) });
+    return `${mediaUrl(key)}?${query}`;
+  };
+}
+
 function masterFolder(storageKey: string): string {
   return storageKey.slice(0, storageKey.lastIndexOf("/") + 1);
 }
@@ -118,6 +136,8 @@ export async function lessonMedia(access: LessonAccess): Promise<LessonMedia> {
       })),
   );
   const video = current?.status === "READY" ? current : null;
+  // Poster and captions live in the lesson's folder: one folder policy signs them all.
+  const inFolder = lessonFolderSigner(access.course.id, lessonId);
   const captions = video
     ? await Promise.all(
         assets
@@ -125,7 +145,7 @@ export async function lessonMedia(access: LessonAccess): Promise<LessonMedia> {
           .map(async (a) => ({
             language: a.language ?? "en",
             label: a.label ?? a.language ?? "Captions",
-            url: await signObject(a.storageKey, media().ttl.stream),
+            url: await inFolder(a.storageKey),
           })),
       )
     : [];
@@ -139,7 +159,7 @@ export async function lessonMedia(access: LessonAccess): Promise<LessonMedia> {
       assetId: video.id,
       manifestUrl: auth === "cookies" ? mediaUrl(video.storageKey) : `/api/lessons/${lessonId}/hls/${video.storageKey.slice(folder.length)}`,
       auth,
-      posterUrl: await signObject(posterKey, media().ttl.image),
+      posterUrl: await inFolder(posterKey),
       durationSeconds: video.durationSeconds,
       renditions: parseRenditions(video.renditions).map(({ name, width, height, bandwidth }) => ({ name, width, height, bandwidth })),
     };

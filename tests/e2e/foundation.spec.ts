@@ -90,7 +90,8 @@ test.describe("access control", () => {
 
     const outside = await browser.newPage();
     await signInAs(outsider, outside);
-    await outside.goto(lessonPath);
+    // HTTP 403, and the page still says why and what to do.
+    expect((await outside.goto(lessonPath))!.status()).toBe(403);
     await expect(outside.getByTestId("access-denied")).toHaveAttribute("data-reason", "not-enrolled");
     await expect(outside.getByRole("link", { name: "Redeem an access code" })).toBeVisible();
     const html = await (await outside.request.get(lessonPath)).text();

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { e2e, serverEnv } from "../../playwright.config";
+import { e2e } from "../../playwright.config";
 import { expect, test } from "./fixtures";
 import { signIn } from "./helpers";
+import { startAppInstance, type AppInstance } from "./support/instance";
 
 /**
  * Several app instances behind one load balancer: everything they must share lives in
@@ -13,44 +13,18 @@ import { signIn } from "./helpers";
 const A = e2e.appUrl;
 const B = e2e.secondAppUrl;
 
-function startInstanceB(): { child: ChildProcess; log: string[]; exited: Promise<number | string | null> } {
-  const log: string[] = [];
-  const child = spawn("node_modules/.bin/tsx", ["server/main.ts"], {
-    env: { ...process.env, ...serverEnv, PORT: String(e2e.secondAppPort), NODE_ENV: "production" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout!.on("data", (c: Buffer) => log.push(c.toString()));
-  child.stderr!.on("data", (c: Buffer) => log.push(c.toString()));
-  const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));
-  return { child, log, exited };
-}
-
-async function waitHealthy(url: string, log: string[]) {
-  const start = Date.now();
-  while (Date.now() - start < 90_000) {
-    const ok = await fetch(`${url}/api/health`).then((r) => r.ok).catch(() => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`instance B did not become healthy: ${log.join("")}`);
-}
-
 test.describe.configure({ mode: "serial" });
 
 test.describe("two app instances over one database and one storage", () => {
-  let b: ReturnType<typeof startInstanceB>;
+  let b: AppInstance;
 
   test.beforeAll(async () => {
     test.setTimeout(120_000);
-    b = startInstanceB();
-    await waitHealthy(B, b.log);
+    b = await startAppInstance(e2e.secondAppPort);
   });
 
   test.afterAll(async () => {
-    if (b.child.exitCode === null && b.child.signalCode === null) {
-      b.child.kill("SIGKILL");
-      await b.exited;
-    }
+    await b.stop();
   });
 
   test("sign in on A and use the session on B; enrol on B and see it on A", async ({ page, factories }) => {

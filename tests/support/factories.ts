@@ -212,6 +212,13 @@ export async function completedLessons(db: PrismaClient, user: { id: string }, c
   return db.lessonProgress.count({ where: { userId: user.id, completed: true, lesson: { section: { courseId: course.id } } } });
 }
 
+/** Object key of the lesson's current video's master playlist (the seed transcoded the demo videos). */
+export async function lessonVideoKey(db: PrismaClient, lessonId: string): Promise<string> {
+  const lesson = await db.lesson.findUniqueOrThrow({ where: { id: lessonId }, select: { video: { select: { storageKey: true, status: true } } } });
+  if (lesson.video?.status !== "READY") throw new Error(`Lesson ${lessonId} has no ready video`);
+  return lesson.video.storageKey;
+}
+
 /** Every factory by name: the e2e helper process dispatches on this. */
-export const factories = { createUser, createCourse, enrol, createAccessCode, findUser, findCourse, completedLessons };
+export const factories = { createUser, createCourse, enrol, createAccessCode, findUser, findCourse, completedLessons, lessonVideoKey };
 export type Factories = typeof factories;

@@ -1,7 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { AccessDenied } from "@/components/access-denied";
-import { PageForbidden } from "@/components/forbidden-panel";
 import { ActionButton } from "@/components/action-button";
 import { LockIcon } from "@/components/icons";
 import { LessonBody } from "@/components/lesson-body";
@@ -9,6 +7,7 @@ import { Badge, Card } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
 import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
 import { formatBytes } from "@/lib/format";
+import { denyPage } from "@/lib/http/denial";
 import { loadForPage } from "@/lib/http/page";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
@@ -32,13 +31,12 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function LessonPage({ params }: { params: Params }) {
   const { slug, lessonId } = await params;
   const { user, loaded } = await load(slug, lessonId);
-  if (!loaded.ok) return <PageForbidden message={loaded.message} reason={loaded.reason} />;
+  if (!loaded.ok) denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
   const { course, lesson, access, decisions, previous, next, progress, media } = loaded.value;
   const path = `/courses/${course.slug}/lessons/${lesson.id}`;
 
-  if (!access.decision.allowed) {
-    return <AccessDenied decision={access.decision} course={course} returnTo={path} />;
-  }
+  // 403 with the reason and what to do (app/forbidden.tsx); nothing of the lesson is rendered.
+  if (!access.decision.allowed) denyPage({ kind: "course-content", decision: access.decision, course, returnTo: path });
   if (!media) throw new Error("Lesson media is loaded whenever access is allowed.");
 
   const completed = progress?.completed ?? false;
