@@ -701,7 +701,8 @@ export const timeAndIp: fc.Arbitrary<Mutation> = fc.oneof(
       r.now = b + d;
     }),
   ),
-  fc.constantFrom(0, 1, 2147483646, 2147483647, 2147483648, 4102444800, Number.MAX_SAFE_INTEGER).map((t) => mut(`now = ${t}`, (r) => {
+  // The clock is the edge's, not the viewer's; a broken one (NaN, ±Infinity) must still fail closed.
+  fc.constantFrom(0, 1, NOW + 0.5, 2147483646, 2147483647, 2147483648, 4102444800, Number.MAX_SAFE_INTEGER, Number.NaN, Infinity, -Infinity).map((t) => mut(`now = ${t}`, (r) => {
     r.now = t;
   })),
   fc.constantFrom(

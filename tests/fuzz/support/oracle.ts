@@ -94,7 +94,7 @@ export function judge(req: EdgeRequest, d: EdgeDecision): Verdict {
   if (!d.ok) {
     if (d.status !== 403 || MESSAGES[d.code] !== d.message) return { kind: "inconsistent", why: `denial shape ${JSON.stringify(d)}` };
     if (d.reason === "internal-error") return { kind: "threw", why: "verifier caught an internal exception" };
-    if (urlBytes > MAX_URL_BYTES && d.reason !== "url-too-long") return { kind: "inconsistent", why: `URL of ${urlBytes} bytes denied as ${d.reason}` };
+    if (urlBytes > MAX_URL_BYTES && d.reason !== "url-too-long" && d.reason !== "bad-clock") return { kind: "inconsistent", why: `URL of ${urlBytes} bytes denied as ${d.reason}` };
     return { kind: "denied" };
   }
   const wrong = (why: string): Verdict => ({ kind: "wrongly-granted", why });
