@@ -34,6 +34,14 @@ const startedAt = Date.now();
 
 /** Shared by every property: small, so eviction is exercised too. */
 const cache = new SignatureCache(2048);
+/**
+ * A rotated trust set sharing that cache: KEC1 now names KEC2's public key and KRSA1 is gone.
+ * A cached result for (KEC1, old key) must never answer for (KEC1, new key) (ADR 017).
+ */
+const rotatedKeys = new Map([
+  ["KEC1", trustedKeys.get("KEC2")!],
+  ["KEC2", trustedKeys.get("KEC2")!],
+]);
 
 /** Verifies one mutated request three ways and judges it; throws (-> counterexample) on any violation. */
 function check(property: string, r: Req): void {
@@ -70,6 +78,14 @@ function check(property: string, r: Req): void {
   if (!isDeepStrictEqual(plain, cached)) {
     bump("inconsistent");
     throw new Error(`the SignatureCache changed the decision: ${JSON.stringify(plain)} vs ${JSON.stringify(cached)}`);
+  }
+  if (s.tried % 4 === 0) {
+    const rotatedCached = verifyRequest(req, { trustedKeys: rotatedKeys, cache });
+    const rotatedPlain = verifyRequest(req, { trustedKeys: rotatedKeys });
+    if (!isDeepStrictEqual(rotatedPlain, rotatedCached)) {
+      bump("inconsistent");
+      throw new Error(`after a key rotation the SignatureCache changed the decision: ${JSON.stringify(rotatedPlain)} vs ${JSON.stringify(rotatedCached)}`);
+    }
   }
   // ADR 010: a URL carrying any reserved name is judged by URL alone; cookies neither rescue nor break it.
   if (refCarrier(req.url) === "url" && Object.keys(req.cookies).length > 0) {
