@@ -262,7 +262,7 @@ const JSON_TRICKS: Array<[string, (t: string, g: Grant) => string | Buffer]> = [
   ["deep-nesting", () => `${"[".repeat(5000)}${"]".repeat(5000)}`],
   ["latin1-bytes", (t) => Buffer.from(t.replace(/\*"/, 'é*"'), "latin1")],
   ["utf16le-bytes", (t) => Buffer.from(t, "utf16le")],
-  ["padded-256KB", (t) => t.replace('{"Statement"', `{${" ".repeat(1 << 18)}"Statement"`)],
+  ["padded-64KB", (t) => t.replace('{"Statement"', `{${" ".repeat(1 << 16)}"Statement"`)],
 ];
 
 /** A JSON trick on the policy, presented with the original signature, an attacker's, or another grant's. */
