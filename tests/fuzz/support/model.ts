@@ -24,6 +24,8 @@ export interface Req {
   cookieJunk: string;
   now: number;
   sourceIp: string;
+  /** A denial code the mutation implies (honoured only when it is the case's only mutation). */
+  expectCode?: string;
 }
 
 export function cloneReq(r: Req): Req {

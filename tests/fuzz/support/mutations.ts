@@ -142,6 +142,14 @@ const B64_FORMS: Array<[string, (s: string) => string]> = [
   ["reversed", (s) => [...s].reverse().join("")],
   ["empty", () => ""],
   ["newline-wrapped", (s) => s.replace(/(.{64})/g, "$1\n")],
+  // Same bytes, non-canonical text: the unused low bits of the last character before padding set.
+  ["non-canonical-trailing-bits", (s) => {
+    const m = /([A-Za-z0-9~-])(_{1,2})$/.exec(s);
+    if (!m) return s;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-~";
+    const v = alphabet.indexOf(m[1]) | (m[2].length === 2 ? 0x0f : 0x03);
+    return s.slice(0, m.index) + alphabet[v] + m[2];
+  }],
 ];
 
 function b64Value(r: Req, g: Grant, f: "Signature" | "Policy"): string {
@@ -247,7 +255,7 @@ const JSON_TRICKS: Array<[string, (t: string, g: Grant) => string | Buffer]> = [
   ["ip-everyone", (t) => t.replace(/"AWS:SourceIp":"[^"]*"/, '"AWS:SourceIp":"0.0.0.0/0"')],
   ["ip-bare", (t) => t.replace(/"AWS:SourceIp":"([^"/]*)\/\d+"/, '"AWS:SourceIp":"$1"')],
   ["ip-v6-everyone", (t) => t.replace(/"AWS:SourceIp":"[^"]*"/, '"AWS:SourceIp":"::/0"')],
-  ["add-ip-everyone", (t) => t.replace(/\}\}\}\]\}$/, '}},"IpAddress":{"AWS:SourceIp":"0.0.0.0/0"}}}]}')],
+  ["add-ip-everyone", (t) => t.replace(/\}\}\}\]\}$/, '},"IpAddress":{"AWS:SourceIp":"0.0.0.0/0"}}}]}')],
   ["unknown-root-key", (t) => t.replace(/^\{/, '{"Version":"2012-10-17",')],
   ["unknown-statement-key", (t) => t.replace('{"Resource"', '{"Effect":"Allow","Resource"')],
   ["unknown-condition", (t) => t.replace('"Condition":{', '"Condition":{"DateEquals":{"AWS:EpochTime":1},')],
@@ -265,6 +273,19 @@ const JSON_TRICKS: Array<[string, (t: string, g: Grant) => string | Buffer]> = [
   ["padded-64KB", (t) => t.replace('{"Statement"', `{${" ".repeat(1 << 16)}"Statement"`)],
 ];
 
+/**
+ * Tricks outside the strict grammar of ADR 012 (whatever the signature): when one of them is the
+ * only mutation and changed the bytes, the edge must answer MalformedPolicy.
+ */
+const MALFORMED_TRICKS = new Set([
+  "leading-bom", "duplicate-resource-wide-first", "duplicate-resource-wide-last", "duplicate-condition", "resource-escaped-slash",
+  "resource-unicode-escape", "resource-fullwidth-slash", "resource-nul", "extra-statement", "statement-object", "statement-empty",
+  "epoch-string", "epoch-exponent", "epoch-fraction", "epoch-leading-zero", "epoch-negative", "epoch-plus-sign", "epoch-huge", "epoch-2^31",
+  "epoch-true", "ip-bare", "ip-v6-everyone", "unknown-root-key", "unknown-statement-key", "unknown-condition", "lower-case-keys",
+  "trailing-comma", "trailing-garbage", "two-documents", "comment", "single-quotes", "array-root", "null", "deep-nesting", "latin1-bytes",
+  "utf16le-bytes",
+]);
+
 /** A JSON trick on the policy, presented with the original signature, an attacker's, or another grant's. */
 export const policyJson: fc.Arbitrary<Mutation> = fc
   .tuple(fc.constantFrom(...JSON_TRICKS), fc.constantFrom("keep-signature" as const, "attacker-signature" as const, "other-grant-signature" as const), grantIndex)
@@ -273,6 +294,7 @@ export const policyJson: fc.Arbitrary<Mutation> = fc
       const out = trick(g.policyText, g);
       const bytes = typeof out === "string" ? Buffer.from(out, "utf8") : out;
       const text = cfBase64Encode(bytes);
+      if (MALFORMED_TRICKS.has(name) && !bytes.equals(Buffer.from(g.policyText, "utf8"))) r.expectCode = "MalformedPolicy";
       if (getCred(r, "Expires") !== undefined) setCred(r, "Expires", undefined);
       setCred(r, "Policy", text);
       if (how === "attacker-signature") setCred(r, "Signature", attackerSign(g.keyId, g.hash, bytes));
