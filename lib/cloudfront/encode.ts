@@ -59,7 +59,8 @@ const ORIGIN = /^(https?):\/\/([a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(:
 /**
  * Throws unless `url` is an absolute http(s) URL that a browser requests byte for byte as
  * written, so that a signature over it can hold at the edge:
- * lower-case scheme and host, no default port, a path (at least `/`), only characters
+ * lower-case scheme and host in the form the WHATWG URL parser keeps (no IPv4 shorthand,
+ * non-canonical IPv6 or invalid host/port), no default port, a path (at least `/`), only characters
  * browsers do not re-encode, well-formed `%XX`, no dot segments (raw or `%2E`), no fragment,
  * no empty query or empty query component, and none of CloudFront's reserved query
  * parameter names (Expires, Policy, Signature, Key-Pair-Id, Hash-Algorithm).
@@ -72,6 +73,21 @@ export function assertSignableUrl(url: string): void {
   const port = m[5];
   if ((m[1] === "http" && port === "80") || (m[1] === "https" && port === "443")) {
     throw new Error(`URL has an explicit default port, which browsers drop: ${url}`);
+  }
+  // The host and port must be exactly as a browser keeps them. The pattern above admits forms
+  // the WHATWG URL parser rewrites (IPv4 shorthand `127.1`, hex or octal `0x7f.0.0.1`,
+  // `010.0.0.1`, a bare number `1`, non-canonical IPv6 `[0:0::1]`) or rejects (`a.1`,
+  // invalid punycode `xn--zz`, port 65536): a signature over such a URL could never match
+  // what the viewer sends. Found by tests/fuzz/signer.test.ts.
+  let parsedOrigin: string;
+  try {
+    const parsed = new URL(url);
+    parsedOrigin = `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    throw new Error(`not a URL a browser can request (invalid host or port): ${url}`);
+  }
+  if (parsedOrigin !== m[0]) {
+    throw new Error(`a browser would rewrite the host of this URL to ${parsedOrigin}: ${url}`);
   }
   const rest = url.slice(m[0].length);
   if (!URL_VERBATIM.test(rest)) {

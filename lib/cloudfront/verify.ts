@@ -5,6 +5,7 @@
  * strict ones, recorded in docs/decisions/010-cloudfront-verification-strictness.md.
  *
  * Check order (the first failure wins):
+ *   -. `now` not a finite number (a broken clock)          -> AccessDenied (ADR 036)
  *   0. URL longer than 8,192 bytes or not absolute       -> AccessDenied (ADR 014)
  *   1. no Key-Pair-Id (also: an unsigned request)         -> MissingKey
  *   2. Key-Pair-Id not trusted                            -> InvalidKey
@@ -61,6 +62,7 @@ export type DenyReason =
   | "not-yet-valid"
   | "resource-mismatch"
   | "ip-mismatch"
+  | "bad-clock"
   | "internal-error";
 
 export type EdgeDecision =
@@ -277,6 +279,10 @@ export function verifyRequest(req: EdgeRequest, opts: VerifyOptions): EdgeDecisi
 }
 
 function decide(req: EdgeRequest, opts: VerifyOptions): EdgeDecision {
+  // The clock is the caller's, not the viewer's, but a broken one must fail closed: every time
+  // comparison with NaN is false, so `now = NaN` would pass both the expiry and the start check
+  // (found by tests/fuzz/forgery.test.ts, ADR 036).
+  if (typeof req.now !== "number" || !Number.isFinite(req.now)) return deny("AccessDenied", "bad-clock");
   const { url } = req;
   if (Buffer.byteLength(url, "utf8") > MAX_URL_BYTES) return deny("AccessDenied", "url-too-long");
   if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]+/.test(url)) return deny("AccessDenied", "bad-url");

@@ -55,6 +55,13 @@ describe("assertSignableUrl", () => {
     expect(() => assertSignableUrl("https://m.example.com/a%20b/c.mp4")).not.toThrow();
     expect(() => assertSignableUrl("http://127.0.0.1:4100/a.mp4?x=1&response-content-disposition=attachment%3B%20filename%3D%22a.mp4%22")).not.toThrow();
     expect(() => assertSignableUrl("http://localhost:4100/")).not.toThrow();
+    expect(() => assertSignableUrl("https://1.2.3.4/a.mp4")).not.toThrow();
+    expect(() => assertSignableUrl("https://[::1]:8443/a.mp4")).not.toThrow();
+    expect(() => assertSignableUrl("https://d111111abcdef8.cloudfront.net/a.mp4")).not.toThrow();
+  });
+
+  it("names the host a browser would send instead", () => {
+    expect(() => assertSignableUrl("http://127.1:4100/a.mp4")).toThrow("a browser would rewrite the host of this URL to http://127.0.0.1:4100");
   });
 
   const refused: Array<[string, string]> = [
@@ -79,6 +86,16 @@ describe("assertSignableUrl", () => {
     ["reserved Key-Pair-Id", "https://m.example.com/a.mp4?Key-Pair-Id=x"],
     ["reserved Hash-Algorithm", "https://m.example.com/a.mp4?Hash-Algorithm=SHA256"],
     ["other scheme", "ftp://m.example.com/a.mp4"],
+    // Hosts and ports the WHATWG URL parser rewrites or rejects (found by tests/fuzz/signer.test.ts).
+    ["bare number host (browser: 0.0.0.1)", "https://1/a.mp4"],
+    ["zero host (browser: 0.0.0.0)", "https://0/a.mp4"],
+    ["IPv4 shorthand (browser: 127.0.0.1)", "http://127.1:4100/a.mp4"],
+    ["hex IPv4 (browser: 127.0.0.1)", "https://0x7f.0.0.1/a.mp4"],
+    ["octal IPv4 (browser: 8.0.0.1)", "https://010.0.0.1/a.mp4"],
+    ["non-canonical IPv6 (browser: [::1])", "https://[0:0::1]/a.mp4"],
+    ["host ending in a number (browser: invalid)", "https://media.1/a.mp4"],
+    ["invalid punycode (browser: invalid)", "https://xn--zz/a.mp4"],
+    ["port over 65535 (browser: invalid)", "https://m.example.com:65536/a.mp4"],
   ];
   it.each(refused)("refuses %s", (_name, url) => {
     expect(() => assertSignableUrl(url)).toThrow();

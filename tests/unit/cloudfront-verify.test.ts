@@ -239,6 +239,15 @@ describe("failure rows of the facts table", () => {
     expect(check(req(atLimit)).ok).toBe(true);
   });
 
+  it("AccessDenied: a broken clock (NaN, ±Infinity) denies even a valid URL (found by the forgery fuzz)", () => {
+    const signed = cannedUrl(url);
+    expect(check(req(signed)).ok).toBe(true);
+    for (const now of [Number.NaN, Infinity, -Infinity]) {
+      expectDenied(check(req(signed, { now })), "AccessDenied", "bad-clock");
+      expectDenied(check(req(url, { now, cookies: customCookies(customPolicy({ resource: `${BASE}/*`, dateLessThan: EXP })) })), "AccessDenied", "bad-clock");
+    }
+  });
+
   it("AccessDenied: a non-absolute URL", () => {
     expectDenied(check(req("/courses/c1/v.mp4?Expires=1")), "AccessDenied", "bad-url");
   });
