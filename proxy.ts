@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { isInstructorRole, type Role } from "@/lib/access/policy";
 import { appConfig } from "@/lib/config";
+import { REQUEST_ID_HEADER } from "@/lib/http/request-id";
 import { newNonce, securityHeaders, storageOriginsOf } from "@/lib/http/security-headers";
 
 /**
@@ -47,9 +48,11 @@ export async function proxy(request: NextRequest) {
     }
   }
 
-  // Next reads the nonce from the request's policy header and applies it to its scripts.
+  // Next reads the nonce from the request's policy header and applies it to its scripts. Every
+  // request also gets an id of ours (a client-sent one is replaced): lib/http/denial.ts uses it.
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"]);
+  requestHeaders.set(REQUEST_ID_HEADER, crypto.randomUUID());
   return withHeaders(NextResponse.next({ request: { headers: requestHeaders } }), headers);
 }
 

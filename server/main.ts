@@ -21,7 +21,9 @@ import { parseConfig } from "../lib/config/schema";
 import { CLIENT_IP_HEADER, clientAddress } from "../lib/ops/client-ip";
 import { serverState } from "../lib/ops/server-state";
 
-/** How long connections that have not sent a request yet may still send one after a SIGTERM. */
+/** After a SIGTERM: how long new connections are still accepted (the load balancer sees 503 on health and stops sending), */
+const ACCEPT_GRACE_MS = 1000;
+/** ... and how long connections that have not sent a request yet may still send one. */
 const IDLE_GRACE_MS = 1000;
 
 async function main(): Promise<void> {
@@ -57,8 +59,10 @@ async function main(): Promise<void> {
     if (state.draining) return;
     state.draining = true;
     console.log(`app: ${signal}, draining ${state.inFlight} request(s) (up to ${shutdownSeconds}s)`);
-    server.close();
-    const started = Date.now();
+    // Health answers 503 at once; connections already on their way (in the accept queue) are
+    // still accepted for a moment, then the listening socket closes.
+    setTimeout(() => server.close(), ACCEPT_GRACE_MS);
+    const started = Date.now() + ACCEPT_GRACE_MS;
     const deadline = started + shutdownSeconds * 1000;
     const tick = setInterval(() => {
       // A connection accepted just before the signal may not have been parsed yet (it counts as

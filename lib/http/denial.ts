@@ -1,12 +1,15 @@
 import "server-only";
+import { headers } from "next/headers";
 import { forbidden } from "next/navigation";
-import { cache } from "react";
 import type { AccessDecision } from "@/lib/access/policy";
+import { REQUEST_ID_HEADER } from "./request-id";
 
 /**
  * Denied pages answer HTTP 403 and still say why and what to do. Next's `forbidden()` renders
- * app/forbidden.tsx with status 403 but passes it nothing, so the page leaves its denial in a
- * per-request slot (React `cache`: one per server request) that app/forbidden.tsx reads.
+ * app/forbidden.tsx with status 403 but passes it nothing (and renders it apart from the page,
+ * so no per-render cache reaches it). The page therefore leaves its denial under the request's
+ * id — `x-request-id`, which proxy.ts sets on every request, replacing any client value — and
+ * app/forbidden.tsx takes it from there. Entries are removed when read, and bounded.
  */
 export type Denial =
   | {
@@ -17,15 +20,28 @@ export type Denial =
     }
   | { kind: "page"; message: string; reason?: string };
 
-const slot = cache((): { denial: Denial | null } => ({ denial: null }));
+const MAX_PENDING = 1000;
+const pending = new Map<string, Denial>();
 
-/** Ends the page with a 403 that explains `denial`. */
-export function denyPage(denial: Denial): never {
-  slot().denial = denial;
+async function requestId(): Promise<string | null> {
+  return (await headers()).get(REQUEST_ID_HEADER);
+}
+
+/** Ends the page with a 403 that explains `denial`. Use as `return denyPage(...)`. */
+export async function denyPage(denial: Denial): Promise<never> {
+  const id = await requestId();
+  if (id) {
+    if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!);
+    pending.set(id, denial);
+  }
   forbidden();
 }
 
 /** The denial of this request, for app/forbidden.tsx (null: forbidden() came from elsewhere). */
-export function currentDenial(): Denial | null {
-  return slot().denial;
+export async function currentDenial(): Promise<Denial | null> {
+  const id = await requestId();
+  if (!id) return null;
+  const denial = pending.get(id) ?? null;
+  pending.delete(id);
+  return denial;
 }
