@@ -126,6 +126,15 @@ export function xmlBody(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message></Error>`;
 }
 
+/**
+ * Headers on every edge response, errors, 304s and preflights included: no MIME sniffing of
+ * objects, and no Referer from a document served here (media URLs carry signatures).
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+};
+
 /** One complete error response: XML body, `no-store`, HEAD without body. */
 export function sendError(
   res: http.ServerResponse,

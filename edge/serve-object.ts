@@ -60,7 +60,6 @@ export function setObjectHeaders(cfg: Prepared, res: http.ServerResponse, meta: 
     "Cache-Control",
     target.isPublic ? (meta.cacheControl ?? cfg.publicCache) : signedCacheControl(meta.cacheControl, cfg.signedCache),
   );
-  res.setHeader("X-Content-Type-Options", "nosniff");
 }
 
 /**

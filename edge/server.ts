@@ -13,7 +13,7 @@ import { errorXml, verifyRequest } from "../lib/cloudfront/verify";
 import { MAX_URL_BYTES } from "../lib/cloudfront/wire";
 import { InvalidObjectKeyError, urlPathToObjectKey } from "../lib/storage/keys";
 import { ALLOWED_METHODS, applyCors, handlePreflight } from "./cors";
-import { MAX_HEADER_BYTES, normaliseIp, parseCookieHeader, requestHeadBytes, sendError, xmlBody } from "./http";
+import { MAX_HEADER_BYTES, normaliseIp, parseCookieHeader, requestHeadBytes, SECURITY_HEADERS, sendError, xmlBody } from "./http";
 import { prepare, type EdgeServerOptions, type Prepared } from "./options";
 import { serveFromStorage, type ResponseOverrides } from "./serve-object";
 
@@ -48,8 +48,11 @@ export function createEdgeServer(options: EdgeServerOptions): http.Server {
     const body = tooLarge
       ? xmlBody("RequestHeaderSectionTooLarge", `Request line and headers exceed ${MAX_HEADER_BYTES} bytes`)
       : xmlBody("BadRequest", "Malformed request");
+    const security = Object.entries(SECURITY_HEADERS)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join("");
     socket.end(
-      `HTTP/1.1 ${status}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status}\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${security}Connection: close\r\n\r\n${body}`,
     );
   });
 
@@ -59,6 +62,7 @@ export function createEdgeServer(options: EdgeServerOptions): http.Server {
 async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const method = req.method ?? "";
   const rawUrl = req.url ?? "";
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
 
   if (requestHeadBytes(req) > MAX_HEADER_BYTES) {
     applyCors(cfg.corsOrigins, req, res);
