@@ -116,9 +116,10 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
       return;
     }
     // Only the application's parameters reach the origin (the verifier stripped the signing
-    // ones), and of those only `response-content-disposition`, and only on signed URLs, where
-    // the app signed it (ADR 028). Cookie-authorised URLs carry an unsigned query.
-    if (decision.via === "url") {
+    // ones), and of those only `response-content-disposition`, and only on canned-policy signed
+    // URLs, where the app signed that exact query (ADR 028). Cookie-authorised URLs and custom
+    // policies (`.../*` also covers an appended query) carry a query nobody signed.
+    if (decision.via === "url" && decision.policy === "canned") {
       const oq = decision.originUrl.indexOf("?");
       const disposition = oq === -1 ? null : new URLSearchParams(decision.originUrl.slice(oq + 1)).get("response-content-disposition");
       if (disposition !== null) overrides = { responseContentDisposition: disposition };

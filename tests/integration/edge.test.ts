@@ -416,6 +416,21 @@ describe("signed URL: serving the object", () => {
     expect(typed.headers["content-type"]).toBe("application/pdf");
   });
 
+  it("a custom-policy URL (wildcard) with an appended response-content-disposition: verified, override not honoured", async () => {
+    const policy = signer.policyQuery({ resource: `${BASE}/courses/c1/lessons/l1/*`, expiresAt: later() });
+    const spoof = encodeURIComponent('attachment; filename="invoice.html"');
+    const res = await request(`/${ATTACH}?response-content-disposition=${spoof}&${policy}`);
+    expect(res.status).toBe(200); // the trailing `*` covers the unsigned query, as on CloudFront
+    expect(res.headers["content-disposition"]).toBe("inline"); // the object's own
+    expect(calls).toEqual([{ op: "get", key: ATTACH, options: { range: undefined } }]);
+
+    // Not even when the custom policy names the exact URL: only a canned policy is honoured.
+    const exact = `${BASE}/${ATTACH}?response-content-disposition=${spoof}`;
+    const pinned = await request(signer.signUrlWithPolicy(exact, { resource: exact, expiresAt: later() }));
+    expect(pinned.status).toBe(200);
+    expect(pinned.headers["content-disposition"]).toBe("inline");
+  });
+
   it("missing object: 403 AccessDenied as S3 behind OAC answers (default), 404 NoSuchKey on request", async () => {
     const url = signer.signUrl(`${BASE}/courses/c1/lessons/l1/nothing.bin`, { expiresAt: later() });
     const res = await request(url);
@@ -577,6 +592,60 @@ describe("CORS", () => {
     expect(foreign.status).toBe(200);
     expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
     expect(foreign.headers.vary).toBe("Origin");
+  });
+});
+
+describe("security headers", () => {
+  /** Status line and headers (lower-cased names) of a raw exchange, read until the server closes. */
+  function rawHead(bytes: string): Promise<{ status: string; headers: Record<string, string> }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.write(bytes));
+      let data = "";
+      socket.on("data", (d) => (data += d.toString("latin1")));
+      socket.on("close", () => {
+        const [statusLine, ...lines] = data.slice(0, data.indexOf("\r\n\r\n")).split("\r\n");
+        resolve({ status: statusLine, headers: Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()])) });
+      });
+      socket.on("error", reject);
+    });
+  }
+
+  it("Referrer-Policy: no-referrer and X-Content-Type-Options: nosniff on every response, errors included", async () => {
+    const signed = signer.signUrl(`${BASE}/${SEG}`, { expiresAt: later() });
+    const etag = String((await request(signed)).headers.etag);
+    const responses = {
+      ok: await request(signed),
+      ranged: await request(signed, { headers: { Range: "bytes=0-9" } }),
+      head: await request(signed, { method: "HEAD" }),
+      notModified: await request(signed, { headers: { "If-None-Match": etag } }),
+      unsatisfiable: await request(signed, { headers: { Range: `bytes=${SEG_BODY.length}-` } }),
+      public: await request(`/${COVER}`),
+      missingKey: await request(`/${MASTER}`),
+      denied: await request(rogueSigner.signUrl(`${BASE}/${MASTER}`, { expiresAt: later() })),
+      missingObject: await request(signer.signUrl(`${BASE}/courses/c1/lessons/l1/nothing.bin`, { expiresAt: later() })),
+      badPath: await request(`/courses/c1/lessons/l1//x?${signer.policyQuery({ resource: `${BASE}/courses/c1/lessons/l1/*`, expiresAt: later() })}`),
+      method: await request(`/${MASTER}`, { method: "POST" }),
+      preflight: await request(`/${SEG}`, { method: "OPTIONS", headers: { Origin: APP_ORIGIN, "Access-Control-Request-Method": "GET" } }),
+      uriTooLong: await request(`/${MASTER}?pad=${"a".repeat(MAX_URL_BYTES)}`),
+    };
+    expect(Object.fromEntries(Object.entries(responses).map(([k, r]) => [k, r.status]))).toEqual({
+      ok: 200, ranged: 206, head: 200, notModified: 304, unsatisfiable: 416, public: 200, missingKey: 403, denied: 403,
+      missingObject: 403, badPath: 400, method: 405, preflight: 204, uriTooLong: 414,
+    });
+    for (const [name, res] of Object.entries(responses)) {
+      expect({ name, referrer: res.headers["referrer-policy"], nosniff: res.headers["x-content-type-options"] }).toEqual({
+        name,
+        referrer: "no-referrer",
+        nosniff: "nosniff",
+      });
+    }
+    // Answered by the HTTP parser's error hook (no request object): the same two headers.
+    for (const bytes of [`GET /${MASTER} HTTP/1.1\r\nHost: x\r\nX-Pad: ${"a".repeat(MAX_HEADER_BYTES * 2)}\r\n\r\n`, "NOT HTTP\r\n\r\n"]) {
+      const raw = await rawHead(bytes);
+      expect(raw.status).toMatch(/^HTTP\/1\.1 4(00|31) /);
+      expect(raw.headers["referrer-policy"]).toBe("no-referrer");
+      expect(raw.headers["x-content-type-options"]).toBe("nosniff");
+    }
   });
 });
 
