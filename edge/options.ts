@@ -8,6 +8,7 @@ import type { KeyObject } from "node:crypto";
 import { SignatureCache } from "../lib/cloudfront/verify";
 import { assertSafePrefix } from "../lib/storage/keys";
 import type { Storage } from "../lib/storage/s3";
+import type { ObjectCache } from "./object-cache";
 
 export interface EdgeCacheControl {
   /** Cache-Control for verified responses when the object has none. Default `private, max-age=3600`. */
@@ -42,6 +43,21 @@ export interface EdgeServerOptions {
   cache?: SignatureCache;
   /** Storage failures and other unexpected errors (default: console.error). */
   onError?: (err: unknown, req: http.IncomingMessage) => void;
+  /** Cache of immutable objects (ADR 037); default none: every request reaches storage. */
+  objectCache?: ObjectCache;
+  /**
+   * `false` serves every path without verification: for benchmarks only (EDGE_VERIFY=off,
+   * refused outside APP_ENV=local). Default true.
+   */
+  verify?: boolean;
+  /** How long `/_edge/health` waits for storage. Default 2,000 ms. */
+  healthTimeoutMs?: number;
+}
+
+/** Storage requests made by the edge for viewers (the health probe is not counted). */
+export interface StorageCounters {
+  gets: number;
+  heads: number;
 }
 
 export interface Prepared {
@@ -56,6 +72,25 @@ export interface Prepared {
   missingObjectStatus: 403 | 404;
   cache: SignatureCache;
   onError: (err: unknown, req: http.IncomingMessage) => void;
+  objectCache: ObjectCache | undefined;
+  verify: boolean;
+  healthTimeoutMs: number;
+  /** The storage as given (health probe); `storage` is the same, counted. */
+  origin: EdgeStorage;
+  storageCounters: StorageCounters;
+}
+
+function counted(storage: EdgeStorage, counters: StorageCounters): EdgeStorage {
+  return {
+    getObject: (key, options) => {
+      counters.gets++;
+      return storage.getObject(key, options);
+    },
+    headObject: (key, options) => {
+      counters.heads++;
+      return storage.headObject(key, options);
+    },
+  };
 }
 
 export function prepare(options: EdgeServerOptions): Prepared {
@@ -81,9 +116,12 @@ export function prepare(options: EdgeServerOptions): Prepared {
     assertSafePrefix(prefix);
     if (!prefix.endsWith("/")) throw new Error(`edge: public prefix must end with "/", got ${JSON.stringify(prefix)}`);
   }
+  const storageCounters: StorageCounters = { gets: 0, heads: 0 };
   return {
     trustedKeys: options.trustedKeys,
-    storage: options.storage,
+    storage: counted(options.storage, storageCounters),
+    origin: options.storage,
+    storageCounters,
     baseUrl: base.origin,
     corsOrigins: new Set(options.corsOrigins),
     publicPrefixes: [...options.publicPrefixes],
@@ -93,5 +131,8 @@ export function prepare(options: EdgeServerOptions): Prepared {
     missingObjectStatus: options.missingObjectStatus ?? 403,
     cache: options.cache ?? new SignatureCache(),
     onError: options.onError ?? ((err) => console.error("edge:", err)),
+    objectCache: options.objectCache,
+    verify: options.verify ?? true,
+    healthTimeoutMs: options.healthTimeoutMs ?? 2_000,
   };
 }

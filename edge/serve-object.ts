@@ -8,6 +8,7 @@ import { pipeline } from "node:stream/promises";
 
 import type { GetObjectResult, ObjectMetadata } from "../lib/storage/s3";
 import { isConditional, parseRangeHeader, planResponse, sendError, signedCacheControl, type ResponsePlan } from "./http";
+import { metadataOf } from "./object-cache";
 import type { Prepared } from "./options";
 
 export type ResponseOverrides = { responseContentDisposition?: string };
@@ -106,12 +107,16 @@ export function abortOnClose(res: http.ServerResponse): { signal: AbortSignal; r
   return { signal: abort.signal, release: () => res.off("close", onClose) };
 }
 
-/** Serves the object straight from storage (two round trips only when metadata is needed first). */
+/**
+ * Serves the object straight from storage (two round trips only when metadata is needed
+ * first). `onMetadata` sees the object's metadata as storage reported it (the cache's hook).
+ */
 export async function serveFromStorage(
   cfg: Prepared,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   target: ObjectRequest,
+  onMetadata?: (meta: ObjectMetadata) => void,
 ): Promise<void> {
   // Abort storage work when the viewer goes away before we are done.
   const { signal, release } = abortOnClose(res);
@@ -130,6 +135,7 @@ export async function serveFromStorage(
       }
       if (signal.aborted) return;
       if (!meta) return sendMissing(cfg, res);
+      onMetadata?.(meta);
       const plan = planResponse(req.headers, range, meta);
       if (req.method === "HEAD" || plan.status === 304 || plan.status === 416) return sendPlanned(cfg, req, res, meta, plan, target);
       if (plan.status === 206) explicit = { start: plan.start, end: plan.end };
@@ -146,6 +152,7 @@ export async function serveFromStorage(
       if (!signal.aborted) sendStorageError(cfg, req, res, err);
       return;
     }
+    onMetadata?.(metadataOf(result));
     await streamResult(cfg, req, res, result, target, explicit !== undefined, signal);
   } finally {
     release();

@@ -4,8 +4,9 @@
  * lib/cloudfront/verify.ts), then streams the object from S3-compatible storage.
  *
  * This file creates the server and routes a request; the pieces: edge/http.ts (pure helpers),
- * edge/cors.ts, edge/options.ts, edge/serve-object.ts. In production CloudFront plays this
- * role; see edge/README.md and docs/decisions/020-028.
+ * edge/cors.ts, edge/options.ts, edge/health.ts, edge/serve-cached.ts + edge/object-cache.ts
+ * (object cache, ADR 037), edge/serve-object.ts (storage path), edge/shutdown.ts. In
+ * production CloudFront plays this role; see edge/README.md and docs/decisions/020-028, 037.
  */
 import http from "node:http";
 
@@ -14,21 +15,26 @@ import { MAX_URL_BYTES } from "../lib/cloudfront/wire";
 import { InvalidObjectKeyError, urlPathToObjectKey } from "../lib/storage/keys";
 import { ALLOWED_METHODS, applyCors, handlePreflight } from "./cors";
 import { MAX_HEADER_BYTES, normaliseIp, parseCookieHeader, requestHeadBytes, SECURITY_HEADERS, sendError, xmlBody } from "./http";
+import { HEALTH_PATH, METRICS_PATH, sendHealth, sendMetrics } from "./health";
 import { prepare, type EdgeServerOptions, type Prepared } from "./options";
-import { serveFromStorage, type ResponseOverrides } from "./serve-object";
+import { serveObject } from "./serve-cached";
+import type { ResponseOverrides } from "./serve-object";
+import { isDraining, trackConnections } from "./shutdown";
 
 /** CloudFront quota: maximum URL length (absolute URL as issued, in bytes). */
 export { MAX_URL_BYTES };
 export { MAX_HEADER_BYTES, etagMatches, parseCookieHeader, parseRangeHeader, requestHeadBytes, resolveRange, signedCacheControl } from "./http";
 export type { RangeSpec } from "./http";
 export type { EdgeCacheControl, EdgeServerOptions } from "./options";
+export { drainAndClose, isDraining, trackConnections } from "./shutdown";
+export { ObjectCache } from "./object-cache";
 
 /** Creates the edge HTTP server (not listening yet). */
 export function createEdgeServer(options: EdgeServerOptions): http.Server {
   const cfg = prepare(options);
 
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-    handle(cfg, req, res).catch((err: unknown) => {
+    handle(cfg, req, res, isDraining(server)).catch((err: unknown) => {
       cfg.onError(err, req);
       if (!res.headersSent) {
         sendError(res, 500, "InternalError", "We encountered an internal error. Please try again.");
@@ -37,6 +43,8 @@ export function createEdgeServer(options: EdgeServerOptions): http.Server {
       }
     });
   });
+
+  trackConnections(server);
 
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
@@ -59,10 +67,12 @@ export function createEdgeServer(options: EdgeServerOptions): http.Server {
   return server;
 }
 
-async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.ServerResponse, draining: boolean): Promise<void> {
   const method = req.method ?? "";
   const rawUrl = req.url ?? "";
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+  // Shutting down: finish this response, then close the connection (edge/shutdown.ts).
+  if (draining) res.setHeader("Connection", "close");
 
   if (requestHeadBytes(req) > MAX_HEADER_BYTES) {
     applyCors(cfg.corsOrigins, req, res);
@@ -78,6 +88,10 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
     sendError(res, 405, "MethodNotAllowed", "The specified method is not allowed against this resource.", { Allow: ALLOWED_METHODS });
     return;
   }
+  const q = rawUrl.indexOf("?");
+  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
+  if (rawPath === HEALTH_PATH) return sendHealth(cfg, res, draining);
+  if (rawPath === METRICS_PATH) return sendMetrics(cfg, res, draining);
   if (Buffer.byteLength(cfg.baseUrl, "utf8") + Buffer.byteLength(rawUrl, "utf8") > MAX_URL_BYTES) {
     sendError(res, 414, "UriTooLong", `The URL exceeds ${MAX_URL_BYTES} bytes`);
     return;
@@ -88,8 +102,6 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
     return;
   }
 
-  const q = rawUrl.indexOf("?");
-  const rawPath = q === -1 ? rawUrl : rawUrl.slice(0, q);
   let key: string | undefined;
   try {
     key = urlPathToObjectKey(rawPath);
@@ -101,7 +113,7 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
   const isPublic = key !== undefined && cfg.publicPrefixes.some((p) => key!.startsWith(p));
   let overrides: ResponseOverrides = {};
 
-  if (!isPublic) {
+  if (!isPublic && cfg.verify) {
     const decision = verifyRequest(
       {
         url: cfg.baseUrl + rawUrl,
@@ -131,5 +143,5 @@ async function handle(cfg: Prepared, req: http.IncomingMessage, res: http.Server
     return;
   }
 
-  await serveFromStorage(cfg, req, res, { key, isPublic, overrides });
+  await serveObject(cfg, req, res, { key, isPublic, overrides });
 }
