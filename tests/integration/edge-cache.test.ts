@@ -101,7 +101,10 @@ describe("object cache", () => {
     }
     expect(ops(calls)).toEqual([`get ${HOT}`]);
     const stats = cache.stats();
-    expect(stats).toMatchObject({ storageReads: 1, coalesced: 49, misses: 50, hits: 50, entries: 1, bytes: HOT_BODY.length });
+    expect(stats).toMatchObject({ storageReads: 1, entries: 1, bytes: HOT_BODY.length });
+    // Every miss but the first joined that one read (how many of the 50 arrive before it ends varies).
+    expect(stats.hits + stats.misses).toBe(100);
+    expect(stats.coalesced).toBe(stats.misses - 1);
     // Same headers as the storage path: private rewrite, validators, type.
     const res = sequential[0];
     expect(res.headers["cache-control"]).toBe("private, max-age=31536000, immutable");

@@ -250,8 +250,7 @@ describe("edge/main.ts on SIGTERM", () => {
 
     const signalled = Date.now();
     child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 500));
-    expect(await connectError(port)).toBe("ECONNREFUSED");
+    await expect.poll(() => connectError(port), { timeout: 5_000, interval: 100 }).toBe("ECONNREFUSED");
     expect(child.exitCode).toBeNull(); // still serving the paused download
 
     const body = await readRest(res, first);
