@@ -33,7 +33,10 @@ export { ObjectCache } from "./object-cache";
 export function createEdgeServer(options: EdgeServerOptions): http.Server {
   const cfg = prepare(options);
 
-  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES });
+  // Before the handler: a response is counted as in flight before anything can complete it.
+  trackConnections(server);
+  server.on("request", (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(cfg, req, res, isDraining(server)).catch((err: unknown) => {
       cfg.onError(err, req);
       if (!res.headersSent) {
@@ -43,8 +46,6 @@ export function createEdgeServer(options: EdgeServerOptions): http.Server {
       }
     });
   });
-
-  trackConnections(server);
 
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) {
