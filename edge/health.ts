@@ -11,6 +11,7 @@
 import type http from "node:http";
 
 import type { Prepared } from "./options";
+import { isMissing } from "./serve-object";
 
 export const HEALTH_PATH = "/_edge/health";
 export const METRICS_PATH = "/_edge/metrics";
@@ -35,10 +36,14 @@ function reason(err: unknown): string {
 
 export async function sendHealth(cfg: Prepared, res: http.ServerResponse, draining: boolean): Promise<void> {
   if (draining) return sendJson(res, 503, { status: "draining" });
+  const signal = AbortSignal.timeout(cfg.healthTimeoutMs);
+  // The timer answers even if the storage client ignores the signal.
+  const timedOut = new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));
   try {
-    await cfg.origin.headObject(PROBE_KEY, { signal: AbortSignal.timeout(cfg.healthTimeoutMs) });
+    await Promise.race([cfg.origin.headObject(PROBE_KEY, { signal }), timedOut]);
   } catch (err) {
-    return sendJson(res, 503, { status: "unavailable", storage: reason(err) });
+    // S3 without s3:ListBucket answers 403 for a missing key (ADR 020): storage did answer.
+    if (!isMissing(err)) return sendJson(res, 503, { status: "unavailable", storage: reason(err) });
   }
   sendJson(res, 200, { status: "ok", storage: "ok" });
 }

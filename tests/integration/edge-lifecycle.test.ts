@@ -138,6 +138,37 @@ describe("GET /_edge/health", () => {
   });
 });
 
+describe("GET /_edge/health with storage stubs", () => {
+  const stub = (headObject: () => Promise<null>) =>
+    createEdgeServer({
+      trustedKeys,
+      storage: { getObject: () => Promise.reject(new Error("unused")), headObject },
+      publicBaseUrl: BASE,
+      corsOrigins: [],
+      publicPrefixes: [],
+      healthTimeoutMs: 100,
+    });
+
+  it("a 403 for the probe (S3 without s3:ListBucket) is a storage that answers; a hang is a timeout", async () => {
+    const denied = Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+    const cases: [() => Promise<null>, number, unknown][] = [
+      [() => Promise.reject(denied), 200, { status: "ok", storage: "ok" }],
+      [() => Promise.reject(Object.assign(new Error("boom"), { name: "InternalError" })), 503, { status: "unavailable", storage: "InternalError: boom" }],
+      [() => new Promise<null>(() => {}), 503, { status: "unavailable", storage: "timeout" }],
+    ];
+    for (const [headObject, status, body] of cases) {
+      const edge = stub(headObject);
+      const port = await listen(edge);
+      try {
+        const res = await httpRequest(port, "/_edge/health");
+        expect({ status: res.status, body: JSON.parse(res.body.toString()) }).toEqual({ status, body });
+      } finally {
+        await closeServer(edge);
+      }
+    }
+  });
+});
+
 describe("drainAndClose", () => {
   it("lets a transfer in flight finish, closes idle connections at once, answers health with 503 draining", async () => {
     // Served from the object cache with one res.end(buffer): http.Server#close() would cut it.
