@@ -13,17 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createEdgeServer, drainAndClose, ObjectCache } from "@/edge/server";
 import type { CloudFrontSigner } from "@/lib/cloudfront/signer";
-import {
-  BASE,
-  closeServer,
-  httpRequest,
-  KEY_ID,
-  listen,
-  pemPair,
-  signerFor,
-  startStorageFixture,
-  type StorageFixture,
-} from "@/tests/support/edge-fixture";
+import { BASE, closeServer, httpRequest, KEY_ID, listen, pemPair, signerFor, startStorageFixture, type StorageFixture } from "@/tests/support/edge-fixture";
 
 const BIG = "courses/c1/lessons/l1/video/a1/720p/big.ts";
 const BIG_BODY = crypto.randomBytes(32 * 1024 * 1024);
