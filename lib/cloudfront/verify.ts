@@ -69,6 +69,11 @@ export type EdgeDecision =
   | {
       ok: true;
       via: "url" | "cookie";
+      /**
+       * `canned`: the exact URL (query included) was signed; `custom`: a policy whose Resource
+       * may hold wildcards, so parts of the URL (e.g. the query) may be unsigned (ADR 028).
+       */
+      policy: "canned" | "custom";
       /** The absolute URL with the signing parameters removed, other query parameters kept in order. */
       originUrl: string;
       keyId: string;
@@ -369,5 +374,5 @@ function decide(req: EdgeRequest, opts: VerifyOptions): EdgeDecision {
   if (policy.resource !== undefined && !matchResource(policy.resource, originUrl)) return deny("AccessDenied", "resource-mismatch");
   if (policy.ipAddress !== undefined && !ipInCidr(req.sourceIp, policy.ipAddress)) return deny("AccessDenied", "ip-mismatch");
 
-  return { ok: true, via, originUrl, keyId };
+  return { ok: true, via, policy: creds.expires !== undefined ? "canned" : "custom", originUrl, keyId };
 }

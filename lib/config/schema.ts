@@ -26,6 +26,7 @@ const optional = z
   .transform((v) => (v !== undefined && v.trim() !== "" ? v.trim() : undefined));
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const port = int(0, 65535);
+const MiB = 1024 * 1024;
 const url = z.url({ protocol: /^https?$/ }).transform((v) => v.replace(/\/+$/, ""));
 const url_pg = z
   .string()
@@ -113,6 +114,14 @@ export const envSchema = z.object({
   EDGE_PUBLIC_PREFIXES: list.default(["public/"]),
   EDGE_MISSING_OBJECT_STATUS: z.enum(["403", "404"]).default("403").transform(Number),
   EDGE_TRUSTED_KEYS: optional,
+  EDGE_SHUTDOWN_SECONDS: int(0, 3600).default(20),
+  EDGE_CACHE_BYTES: int(0, Number.MAX_SAFE_INTEGER).default(256 * MiB),
+  EDGE_CACHE_MAX_OBJECT_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(16 * MiB),
+  EDGE_CACHE_REVALIDATE_SECONDS: int(0, 86_400).default(60),
+  EDGE_CACHE_DIR: optional,
+  EDGE_CACHE_DISK_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(1024 * MiB),
+  /** `off` only for benchmarks, only with APP_ENV=local. */
+  EDGE_VERIFY: z.enum(["on", "off"]).default("on"),
 
   // worker
   WORKER_POLL_MS: int(10, 3_600_000).default(1000),
@@ -199,6 +208,12 @@ export interface Config {
     missingObjectStatus: 403 | 404;
     /** `id=path-or-PEM,...`; in local mode the app's own keys when unset. */
     trustedKeys: string | undefined;
+    /** SIGTERM: how long transfers in flight may take before connections are cut. */
+    shutdownSeconds: number;
+    /** Object cache of immutable objects (ADR 037); `maxBytes` 0 = off. */
+    cache: { maxBytes: number; maxObjectBytes: number; revalidateSeconds: number; dir: string | undefined; diskBytes: number };
+    /** false = EDGE_VERIFY=off (benchmarks, local only). */
+    verify: boolean;
   };
   worker: {
     pollMs: number;
@@ -282,6 +297,15 @@ export function parseConfig(env: Env): Config {
       missingObjectStatus: e.EDGE_MISSING_OBJECT_STATUS as 403 | 404,
       // Like a CloudFront key group holding the app's public keys.
       trustedKeys: e.EDGE_TRUSTED_KEYS ?? (local ? signingKeys : undefined),
+      shutdownSeconds: e.EDGE_SHUTDOWN_SECONDS,
+      cache: {
+        maxBytes: e.EDGE_CACHE_BYTES,
+        maxObjectBytes: e.EDGE_CACHE_MAX_OBJECT_BYTES,
+        revalidateSeconds: e.EDGE_CACHE_REVALIDATE_SECONDS,
+        dir: e.EDGE_CACHE_DIR,
+        diskBytes: e.EDGE_CACHE_DISK_BYTES,
+      },
+      verify: e.EDGE_VERIFY === "on",
     },
     worker: {
       pollMs: e.WORKER_POLL_MS,
@@ -338,6 +362,7 @@ export function problemsFor(process: ProcessName, c: Config): string[] {
     need(c.edge.publicUrl, "MEDIA_BASE_URL: required (the URL viewers use for the edge)");
     need(c.edge.trustedKeys, "EDGE_TRUSTED_KEYS: required (id=/path/to/public.pem,...) unless APP_ENV=local with CLOUDFRONT_KEY_PAIR_ID set");
     need(c.storage.endpoint || c.appEnv === "aws", "S3_ENDPOINT: required for the edge outside AWS");
+    need(c.edge.verify || c.appEnv === "local", "EDGE_VERIFY=off: refused unless APP_ENV=local (it serves every object unsigned; benchmarks only)");
   }
   if ((process === "app" || process === "worker" || process === "seed") && !c.database.url) {
     problems.push("DATABASE_URL: required with APP_ENV=aws (or PGHOST, PGDATABASE, PGUSER, PGPASSWORD)");

@@ -1,10 +1,6 @@
 import crypto from "node:crypto";
-import fs from "node:fs";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import type { Readable } from "node:stream";
 
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -13,12 +9,22 @@ import { cfBase64Encode } from "@/lib/cloudfront/base64";
 import { createEdgeServer, MAX_HEADER_BYTES, MAX_URL_BYTES } from "@/edge/server";
 import { createKeyRing } from "@/lib/cloudfront/keyring";
 import { createCloudFrontSigner, type CloudFrontSigner } from "@/lib/cloudfront/signer";
-import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
-import { createStorage, type GetOptions, type Storage } from "@/lib/storage/s3";
+import type { Storage } from "@/lib/storage/s3";
+import {
+  BASE,
+  closeServer,
+  httpRequest,
+  KEY_ID,
+  listen,
+  pemPair,
+  recordingStorage,
+  startStorageFixture,
+  type Res,
+  type StorageCall,
+  type StorageFixture,
+} from "@/tests/support/edge-fixture";
 
-const BASE = "http://localhost:4000"; // the URL signatures are issued for (not where the edge listens)
 const APP_ORIGIN = "http://localhost:3000";
-const KEY_ID = "K1";
 
 const MASTER = "courses/c1/lessons/l1/video/a1/master.m3u8";
 const SEG = "courses/c1/lessons/l1/video/a1/720p/seg_00001.ts";
@@ -44,8 +50,7 @@ const ACCESS_DENIED = XML("AccessDenied", "Access denied");
 /** What S3 behind OAC (no s3:ListBucket) answers for a missing key: note the capital D. */
 const ORIGIN_ACCESS_DENIED = XML("AccessDenied", "Access Denied");
 
-let dir: string;
-let embedded: EmbeddedStorage;
+let fixture: StorageFixture;
 let storage: Storage;
 let signer: CloudFrontSigner;
 let rogueSigner: CloudFrontSigner; // same key id, different private key
@@ -56,58 +61,12 @@ let edge404: http.Server;
 let port: number;
 let port404: number;
 
-type Call = { op: "get" | "head"; key: string; options: Omit<GetOptions, "signal"> };
-const calls: Call[] = [];
+const calls: StorageCall[] = [];
 const bodies = new Map<string, Readable[]>();
 
-function recording(inner: Storage): Pick<Storage, "getObject" | "headObject"> {
-  return {
-    async getObject(key, options = {}) {
-      const { signal: _signal, ...rest } = options;
-      calls.push({ op: "get", key, options: rest });
-      const result = await inner.getObject(key, options);
-      bodies.set(key, [...(bodies.get(key) ?? []), result.body]);
-      return result;
-    },
-    async headObject(key, options = {}) {
-      calls.push({ op: "head", key, options: {} });
-      return inner.headObject(key, options);
-    },
-  };
-}
-
-function pemPair(): { privateKeyPem: string } {
-  const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
-  return { privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };
-}
-
-async function listen(server: http.Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return (server.address() as AddressInfo).port;
-}
-
-interface Res {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** Raw HTTP request (no URL normalisation, unlike fetch). `target` is a path or a BASE URL. */
+/** Raw HTTP request to the edge (default) or another port. */
 function request(target: string, init: { method?: string; headers?: Record<string, string>; port?: number } = {}): Promise<Res> {
-  const p = target.startsWith(BASE) ? target.slice(BASE.length) : target;
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: "127.0.0.1", port: init.port ?? port, path: p, method: init.method ?? "GET", headers: init.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on("error", reject);
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
+  return httpRequest(init.port ?? port, target, init);
 }
 
 /** Sends bytes on a raw socket and returns the status line. */
@@ -152,9 +111,8 @@ function cannedByHand(url: string, expires: number, pem: string, keyId = KEY_ID)
 }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "edge-test-"));
-  embedded = await startEmbeddedStorage({ directory: dir, port: 0, bucket: "media" });
-  storage = createStorage({ bucket: "media", region: "us-east-1", endpoint: embedded.endpoint, accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
+  fixture = await startStorageFixture();
+  storage = fixture.storage;
   await storage.putObject(MASTER, MASTER_BODY, { contentType: "application/vnd.apple.mpegurl" });
   await storage.putObject(SEG, SEG_BODY, { contentType: "video/mp2t", cacheControl: "public, max-age=31536000, immutable" });
   await storage.putObject(BIG, BIG_BODY, { contentType: "video/mp2t" });
@@ -174,7 +132,7 @@ beforeAll(async () => {
 
   const common = {
     trustedKeys: keyRing.publicKeys(),
-    storage: recording(storage),
+    storage: recordingStorage(storage, calls, (key, body) => bodies.set(key, [...(bodies.get(key) ?? []), body])),
     publicBaseUrl: BASE,
     corsOrigins: [APP_ORIGIN],
     publicPrefixes: ["public/"],
@@ -188,14 +146,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of [edge, edge404]) {
-    if (!s) continue;
-    s.closeAllConnections();
-    await new Promise((r) => s.close(r));
-  }
-  storage?.destroy();
-  await embedded?.stop({ graceMs: 0 });
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  for (const s of [edge, edge404]) if (s) await closeServer(s);
+  await fixture?.stop();
 });
 
 beforeEach(() => {
@@ -416,6 +368,21 @@ describe("signed URL: serving the object", () => {
     expect(typed.headers["content-type"]).toBe("application/pdf");
   });
 
+  it("a custom-policy URL (wildcard) with an appended response-content-disposition: verified, override not honoured", async () => {
+    const policy = signer.policyQuery({ resource: `${BASE}/courses/c1/lessons/l1/*`, expiresAt: later() });
+    const spoof = encodeURIComponent('attachment; filename="invoice.html"');
+    const res = await request(`/${ATTACH}?response-content-disposition=${spoof}&${policy}`);
+    expect(res.status).toBe(200); // the trailing `*` covers the unsigned query, as on CloudFront
+    expect(res.headers["content-disposition"]).toBe("inline"); // the object's own
+    expect(calls).toEqual([{ op: "get", key: ATTACH, options: { range: undefined } }]);
+
+    // Not even when the custom policy names the exact URL: only a canned policy is honoured.
+    const exact = `${BASE}/${ATTACH}?response-content-disposition=${spoof}`;
+    const pinned = await request(signer.signUrlWithPolicy(exact, { resource: exact, expiresAt: later() }));
+    expect(pinned.status).toBe(200);
+    expect(pinned.headers["content-disposition"]).toBe("inline");
+  });
+
   it("missing object: 403 AccessDenied as S3 behind OAC answers (default), 404 NoSuchKey on request", async () => {
     const url = signer.signUrl(`${BASE}/courses/c1/lessons/l1/nothing.bin`, { expiresAt: later() });
     const res = await request(url);
@@ -577,6 +544,60 @@ describe("CORS", () => {
     expect(foreign.status).toBe(200);
     expect(foreign.headers["access-control-allow-origin"]).toBeUndefined();
     expect(foreign.headers.vary).toBe("Origin");
+  });
+});
+
+describe("security headers", () => {
+  /** Status line and headers (lower-cased names) of a raw exchange, read until the server closes. */
+  function rawHead(bytes: string): Promise<{ status: string; headers: Record<string, string> }> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.write(bytes));
+      let data = "";
+      socket.on("data", (d) => (data += d.toString("latin1")));
+      socket.on("close", () => {
+        const [statusLine, ...lines] = data.slice(0, data.indexOf("\r\n\r\n")).split("\r\n");
+        resolve({ status: statusLine, headers: Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()])) });
+      });
+      socket.on("error", reject);
+    });
+  }
+
+  it("Referrer-Policy: no-referrer and X-Content-Type-Options: nosniff on every response, errors included", async () => {
+    const signed = signer.signUrl(`${BASE}/${SEG}`, { expiresAt: later() });
+    const etag = String((await request(signed)).headers.etag);
+    const responses = {
+      ok: await request(signed),
+      ranged: await request(signed, { headers: { Range: "bytes=0-9" } }),
+      head: await request(signed, { method: "HEAD" }),
+      notModified: await request(signed, { headers: { "If-None-Match": etag } }),
+      unsatisfiable: await request(signed, { headers: { Range: `bytes=${SEG_BODY.length}-` } }),
+      public: await request(`/${COVER}`),
+      missingKey: await request(`/${MASTER}`),
+      denied: await request(rogueSigner.signUrl(`${BASE}/${MASTER}`, { expiresAt: later() })),
+      missingObject: await request(signer.signUrl(`${BASE}/courses/c1/lessons/l1/nothing.bin`, { expiresAt: later() })),
+      badPath: await request(`/courses/c1/lessons/l1//x?${signer.policyQuery({ resource: `${BASE}/courses/c1/lessons/l1/*`, expiresAt: later() })}`),
+      method: await request(`/${MASTER}`, { method: "POST" }),
+      preflight: await request(`/${SEG}`, { method: "OPTIONS", headers: { Origin: APP_ORIGIN, "Access-Control-Request-Method": "GET" } }),
+      uriTooLong: await request(`/${MASTER}?pad=${"a".repeat(MAX_URL_BYTES)}`),
+    };
+    expect(Object.fromEntries(Object.entries(responses).map(([k, r]) => [k, r.status]))).toEqual({
+      ok: 200, ranged: 206, head: 200, notModified: 304, unsatisfiable: 416, public: 200, missingKey: 403, denied: 403,
+      missingObject: 403, badPath: 400, method: 405, preflight: 204, uriTooLong: 414,
+    });
+    for (const [name, res] of Object.entries(responses)) {
+      expect({ name, referrer: res.headers["referrer-policy"], nosniff: res.headers["x-content-type-options"] }).toEqual({
+        name,
+        referrer: "no-referrer",
+        nosniff: "nosniff",
+      });
+    }
+    // Answered by the HTTP parser's error hook (no request object): the same two headers.
+    for (const bytes of [`GET /${MASTER} HTTP/1.1\r\nHost: x\r\nX-Pad: ${"a".repeat(MAX_HEADER_BYTES * 2)}\r\n\r\n`, "NOT HTTP\r\n\r\n"]) {
+      const raw = await rawHead(bytes);
+      expect(raw.status).toMatch(/^HTTP\/1\.1 4(00|31) /);
+      expect(raw.headers["referrer-policy"]).toBe("no-referrer");
+      expect(raw.headers["x-content-type-options"]).toBe("nosniff");
+    }
   });
 });
 

@@ -62,7 +62,7 @@ describe.each(combos)("signer output verified by the edge (%s, %s)", (kind, hash
     expect(signed.startsWith(`${url}&Expires=${EXP}&Key-Pair-Id=${KEYS[kind].id}&Signature=`)).toBe(true);
     expect(signed.endsWith(hashParam)).toBe(true);
     const decision = verifyRequest(edge(signed), { trustedKeys });
-    expect(decision).toEqual({ ok: true, via: "url", originUrl: url, keyId: KEYS[kind].id });
+    expect(decision).toEqual({ ok: true, via: "url", policy: "canned", originUrl: url, keyId: KEYS[kind].id });
   });
 
   it("canned signed URL without app query uses ?", () => {
@@ -102,7 +102,7 @@ describe.each(combos)("signer output verified by the edge (%s, %s)", (kind, hash
     expect(cookies["CloudFront-Expires"]).toBeUndefined();
     expect(cfBase64Decode(cookies["CloudFront-Policy"])!.toString()).toBe(customPolicy({ resource: `${FOLDER}*`, dateLessThan: EXP }));
     const url = `${FOLDER}720p/seg-00003.ts`;
-    expect(verifyRequest(edge(url, cookies), { trustedKeys })).toEqual({ ok: true, via: "cookie", originUrl: url, keyId: KEYS[kind].id });
+    expect(verifyRequest(edge(url, cookies), { trustedKeys })).toEqual({ ok: true, via: "cookie", policy: "custom", originUrl: url, keyId: KEYS[kind].id });
     expect(verifyRequest(edge(`${MEDIA}/courses/c2/x.ts`, cookies), { trustedKeys })).toMatchObject({ ok: false, reason: "resource-mismatch" });
   });
 

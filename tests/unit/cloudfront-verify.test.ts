@@ -85,12 +85,18 @@ describe("error texts", () => {
 describe("successful verification", () => {
   it("canned URL, RSA SHA1", () => {
     const url = `${BASE}/v.mp4`;
-    expect(check(req(cannedUrl(url)))).toEqual({ ok: true, via: "url", originUrl: url, keyId: "KRSA" });
+    expect(check(req(cannedUrl(url)))).toEqual({ ok: true, via: "url", policy: "canned", originUrl: url, keyId: "KRSA" });
   });
 
   it("canned URL, ECDSA P-256 SHA256", () => {
     const url = `${BASE}/v.mp4?x=1`;
-    expect(check(req(cannedUrl(url, EXP, "KEC", ec.privateKey, "SHA256")))).toEqual({ ok: true, via: "url", originUrl: url, keyId: "KEC" });
+    expect(check(req(cannedUrl(url, EXP, "KEC", ec.privateKey, "SHA256")))).toEqual({
+      ok: true,
+      via: "url",
+      policy: "canned",
+      originUrl: url,
+      keyId: "KEC",
+    });
   });
 
   it("custom URL and cookies, RSA SHA256 and ECDSA SHA1", () => {
@@ -99,9 +105,20 @@ describe("successful verification", () => {
     expect(check(req(`${BASE}/a.ts`, { cookies: customCookies(policy, "KEC", ec.privateKey) }))).toEqual({
       ok: true,
       via: "cookie",
+      policy: "custom",
       originUrl: `${BASE}/a.ts`,
       keyId: "KEC",
     });
+  });
+
+  it("the decision says which policy granted: canned (the exact URL was signed) or custom", () => {
+    const exact = `${BASE}/a.ts?response-content-disposition=attachment`;
+    expect(check(req(cannedUrl(exact)))).toMatchObject({ ok: true, via: "url", policy: "canned" });
+    // A custom policy is "custom" even when its Resource is the exact URL (no wildcard).
+    expect(check(req(customUrl(exact, customPolicy({ resource: exact, dateLessThan: EXP }))))).toMatchObject({ ok: true, via: "url", policy: "custom" });
+    const wildcard = customPolicy({ resource: `${BASE}/*`, dateLessThan: EXP });
+    expect(check(req(customUrl(exact, wildcard)))).toMatchObject({ ok: true, via: "url", policy: "custom" });
+    expect(check(req(exact, { cookies: customCookies(wildcard) }))).toMatchObject({ ok: true, via: "cookie", policy: "custom" });
   });
 
   it("canned cookies (CloudFront-Expires) grant exactly the request URL", () => {

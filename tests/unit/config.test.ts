@@ -84,4 +84,16 @@ describe("one configuration for every process", () => {
     expect(() => workerConfig({ WORKER_LEASE_SECONDS: "3", WORKER_HEARTBEAT_MS: "5000" })).toThrow(/WORKER_HEARTBEAT_MS/);
     expect(workerConfig({ WORKER_LEASE_SECONDS: "30" }).worker.heartbeatMs).toBe(10_000);
   });
+
+  it("edge cache, shutdown and verification switch: defaults, and EDGE_VERIFY=off only locally", () => {
+    const { edge } = edgeConfig({ CLOUDFRONT_KEY_PAIR_ID: "K", CLOUDFRONT_PRIVATE_KEY_PATH: "k.pem" });
+    expect(edge.shutdownSeconds).toBe(20);
+    expect(edge.cache).toEqual({ maxBytes: 256 * 1024 * 1024, maxObjectBytes: 16 * 1024 * 1024, revalidateSeconds: 60, dir: undefined, diskBytes: 1024 * 1024 * 1024 });
+    expect(edge.verify).toBe(true);
+    const off = { CLOUDFRONT_KEY_PAIR_ID: "K", CLOUDFRONT_PRIVATE_KEY_PATH: "k.pem", EDGE_VERIFY: "off", EDGE_CACHE_BYTES: "0" };
+    expect(edgeConfig(off).edge).toMatchObject({ verify: false, cache: { maxBytes: 0 } });
+    const aws = { APP_ENV: "aws", MEDIA_BASE_URL: "https://cdn.example.com", EDGE_TRUSTED_KEYS: "K=k.pem", EDGE_VERIFY: "off" };
+    expect(() => edgeConfig(aws)).toThrow(/EDGE_VERIFY=off: refused unless APP_ENV=local/);
+    expect(() => edgeConfig({ ...off, EDGE_VERIFY: "no" })).toThrow(/EDGE_VERIFY/);
+  });
 });
