@@ -81,17 +81,17 @@ describe("signer properties", () => {
           const canned = s.signUrl(url, { expiresAt });
           expect(new URL(canned).href).toBe(canned);
           expect(canned.startsWith(`${url}${c.appQuery ? "&" : "?"}Expires=`)).toBe(true);
-          expect(edge(canned, c.now)).toEqual({ ok: true, via: "url", originUrl: url, keyId: c.keyId });
+          expect(edge(canned, c.now)).toEqual({ ok: true, via: "url", originUrl: url, keyId: c.keyId, policy: "canned" });
           expect(edge(canned, expiresAt - 1).ok).toBe(true);
           expect(edge(canned, expiresAt)).toMatchObject({ ok: false, reason: "expired" });
 
           const opts = { resource: `${folder}*`, expiresAt, notBefore: c.startedAgo === undefined ? undefined : c.now - c.startedAgo, ipAddress: c.ip };
           const custom = s.signUrlWithPolicy(url, opts);
           expect(new URL(custom).href).toBe(custom);
-          expect(edge(custom, c.now)).toEqual({ ok: true, via: "url", originUrl: url, keyId: c.keyId });
+          expect(edge(custom, c.now)).toEqual({ ok: true, via: "url", originUrl: url, keyId: c.keyId, policy: "custom" });
           expect(edge(`${url}${c.appQuery ? "&" : "?"}${s.policyQuery(opts)}`, c.now)).toMatchObject({ ok: true, originUrl: url });
           const cookies = s.signedCookies(opts);
-          expect(edge(url, c.now, cookies)).toEqual({ ok: true, via: "cookie", originUrl: url, keyId: c.keyId });
+          expect(edge(url, c.now, cookies)).toEqual({ ok: true, via: "cookie", originUrl: url, keyId: c.keyId, policy: "custom" });
           // Just outside: expiry, start, IP, the folder next door.
           expect(edge(url, expiresAt, cookies)).toMatchObject({ ok: false, reason: "expired" });
           if (opts.notBefore !== undefined) expect(edge(url, opts.notBefore, cookies)).toMatchObject({ ok: false, reason: "not-yet-valid" });
