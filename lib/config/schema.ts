@@ -135,6 +135,8 @@ export const envSchema = z.object({
   WORKER_RETRY_DELAY_SECONDS: int(1, 3600).default(30),
   /** How long a stopping worker may finish or give back its job before it exits. */
   WORKER_SHUTDOWN_SECONDS: int(1, 3600).default(25),
+  /** Where `npm start` also writes each process's output (<name>.log); empty = console only. */
+  LOG_DIR: z.string().default("var/log"),
   /** How many workers `npm start` runs. */
   WORKERS: int(0, 32).default(1),
   FFMPEG_PATH: optional,
@@ -226,7 +228,7 @@ export interface Config {
     shutdownSeconds: number;
     retryDelaySeconds: number;
   };
-  start: { workers: number };
+  start: { workers: number; logDir: string | undefined };
   seed: { media: boolean };
 }
 
@@ -318,7 +320,7 @@ export function parseConfig(env: Env): Config {
       shutdownSeconds: e.WORKER_SHUTDOWN_SECONDS,
       retryDelaySeconds: e.WORKER_RETRY_DELAY_SECONDS,
     },
-    start: { workers: e.WORKERS },
+    start: { workers: e.WORKERS, logDir: e.LOG_DIR.trim() || undefined },
     seed: { media: e.SEED_MEDIA === "1" },
   };
 }
