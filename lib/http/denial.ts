@@ -21,7 +21,10 @@ export type Denial =
   | { kind: "page"; message: string; reason?: string };
 
 const MAX_PENDING = 1000;
-const pending = new Map<string, Denial>();
+// On globalThis: Next bundles the page and app/forbidden.tsx as separate entries, each with its
+// own copy of this module.
+const g = globalThis as unknown as { __lumenDenials?: Map<string, Denial> };
+const pending = (g.__lumenDenials ??= new Map<string, Denial>());
 
 async function requestId(): Promise<string | null> {
   return (await headers()).get(REQUEST_ID_HEADER);
