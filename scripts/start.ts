@@ -154,7 +154,9 @@ async function main() {
     const healthPort = config.worker.healthPort ? String(config.worker.healthPort + i - 1) : "";
     startService(name, tsx[0], [tsx[1], "worker/main.ts"], { ...process.env, WORKER_HEALTH_PORT: healthPort });
   }
-  startService("app", bin("tsx"), ["server/main.ts"], { ...process.env, NODE_ENV: "production" });
+  // `node --import tsx` rather than the tsx CLI: the CLI's signal relay ends the app on SIGTERM
+  // before its own handler can drain the requests in flight.
+  startService("app", process.execPath, ["--import", "tsx", "server/main.ts"], { ...process.env, NODE_ENV: "production" });
   await waitForPort(config.server.port, "app");
   log(
     `ready in ${Math.round((Date.now() - started) / 1000)} s: ${config.server.publicUrl} (media edge ${config.edge.publicUrl}, ${workers} worker${workers === 1 ? "" : "s"}, database ${embedded ? `embedded on port ${embedded.port}` : "external"})`,

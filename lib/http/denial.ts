@@ -9,7 +9,7 @@ import { REQUEST_ID_HEADER } from "./request-id";
  * app/forbidden.tsx with status 403 but passes it nothing (and renders it apart from the page,
  * so no per-render cache reaches it). The page therefore leaves its denial under the request's
  * id — `x-request-id`, which proxy.ts sets on every request, replacing any client value — and
- * app/forbidden.tsx takes it from there. Entries are removed when read, and bounded.
+ * app/forbidden.tsx takes it from there. The map is bounded (oldest entries dropped first).
  */
 export type Denial =
   | {
@@ -44,7 +44,6 @@ export async function denyPage(denial: Denial): Promise<never> {
 export async function currentDenial(): Promise<Denial | null> {
   const id = await requestId();
   if (!id) return null;
-  const denial = pending.get(id) ?? null;
-  pending.delete(id);
-  return denial;
+  // Not deleted when read: Next may render the 403 boundary more than once for one request.
+  return pending.get(id) ?? null;
 }
