@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Redeem an access code" };
 
 export default async function RedeemPage() {
   const loaded = await loadForPage("/redeem", requireUser);
-  if (!loaded.ok) return denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
+  if (!loaded.ok) return denyPage();
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-3xl font-bold tracking-tight">Redeem an access code</h1>

@@ -35,7 +35,7 @@ export default async function CoursePage({
   const { slug } = await params;
   const { enrolled } = await searchParams;
   const { user, loaded } = await load(slug);
-  if (!loaded.ok) return denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
+  if (!loaded.ok) return denyPage();
   const { course, access, decisions, completed, lessonCount } = loaded.value;
   const firstOpen = course.sections.flatMap((s) => s.lessons).find((l) => decisions.get(l.id)?.allowed);
   const hasAccess = access.decision.allowed;

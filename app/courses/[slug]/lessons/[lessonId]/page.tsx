@@ -31,12 +31,12 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function LessonPage({ params }: { params: Params }) {
   const { slug, lessonId } = await params;
   const { user, loaded } = await load(slug, lessonId);
-  if (!loaded.ok) return denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
+  if (!loaded.ok) return denyPage();
   const { course, lesson, access, decisions, previous, next, progress, media } = loaded.value;
   const path = `/courses/${course.slug}/lessons/${lesson.id}`;
 
   // 403 with the reason and what to do (app/forbidden.tsx); nothing of the lesson is rendered.
-  if (!access.decision.allowed) return denyPage({ kind: "course-content", decision: access.decision, course, returnTo: path });
+  if (!access.decision.allowed) return denyPage();
   if (!media) throw new Error("Lesson media is loaded whenever access is allowed.");
 
   const completed = progress?.completed ?? false;
