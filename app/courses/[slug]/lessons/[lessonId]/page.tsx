@@ -10,6 +10,7 @@ import { getCurrentUser } from "@/lib/auth/session";
 import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
 import { formatBytes } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
+import { requestContext } from "@/lib/http/request-context";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
@@ -20,7 +21,8 @@ type Params = Promise<{ slug: string; lessonId: string }>;
 /** One load per request: generateMetadata and the page share it (loadLessonView is cached). */
 async function load(slug: string, lessonId: string) {
   const user = await getCurrentUser();
-  return { user, loaded: await loadForPage(`/courses/${slug}/lessons/${lessonId}`, () => loadLessonView(user, slug, lessonId)) };
+  const context = await requestContext();
+  return { user, loaded: await loadForPage(`/courses/${slug}/lessons/${lessonId}`, () => loadLessonView(user, slug, lessonId, context)) };
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
