@@ -15,8 +15,9 @@ import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
 export const dynamic = "force-dynamic";
-// Links to lesson pages never prefetch (here, the course page, the dashboard): rendering one
-// signs the viewer's media and records it in the access log (ADR 047), so only a real visit may.
+// Links to lesson pages never prefetch (here, the course page, the dashboard, the instructor's
+// preview): rendering one signs the viewer's media and records it in the access log (ADR 047),
+// so only a real visit may.
 
 type Params = Promise<{ slug: string; lessonId: string }>;
 

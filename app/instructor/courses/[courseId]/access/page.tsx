@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { ButtonLink } from "@/components/ui";
 import { courseAccessLog } from "@/lib/audit/log";
 import { loadForPage } from "@/lib/http/page";
 import { AccessLogFilterForm, AccessLogTable, AccessReportCard } from "../../../_components/access-log";
+import { CourseBreadcrumb } from "../../../_components/breadcrumb";
 import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
 import { instructorGate } from "../../../_lib/gate";
 
@@ -34,17 +34,7 @@ export default async function AccessLogPage({
 
   return (
     <div className="space-y-6">
-      <nav className="flex flex-wrap items-center gap-1 text-sm text-slate-500" aria-label="Breadcrumb">
-        <Link href="/instructor" className="font-medium text-brand-600 hover:underline">
-          Your courses
-        </Link>
-        <span aria-hidden="true">/</span>
-        <Link href={`/instructor/courses/${course.id}`} className="font-medium text-brand-600 hover:underline">
-          {course.title}
-        </Link>
-        <span aria-hidden="true">/</span>
-        <span>Access log</span>
-      </nav>
+      <CourseBreadcrumb course={course} current="Access log" />
 
       <div className="flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
         <div>
