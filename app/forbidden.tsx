@@ -4,6 +4,7 @@ import { PageForbidden } from "@/components/forbidden-panel";
 import { getCurrentUser } from "@/lib/auth/session";
 import { loadLessonView } from "@/lib/courses/queries";
 import { PATH_HEADER } from "@/lib/http/denial";
+import { requestContext } from "@/lib/http/request-context";
 
 const LESSON_PATH = /^\/courses\/([^/]+)\/lessons\/([^/]+)\/?$/;
 
@@ -11,7 +12,9 @@ async function deniedLesson(path: string) {
   const lesson = LESSON_PATH.exec(path);
   if (!lesson) return null;
   try {
-    return await loadLessonView(await getCurrentUser(), decodeURIComponent(lesson[1]), decodeURIComponent(lesson[2]));
+    // The same arguments as the page (cached user and request context): the page's load is
+    // reused, nothing is read or recorded twice.
+    return await loadLessonView(await getCurrentUser(), decodeURIComponent(lesson[1]), decodeURIComponent(lesson[2]), await requestContext());
   } catch {
     return null; // not a lesson this viewer may know about: the generic explanation
   }

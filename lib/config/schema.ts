@@ -141,6 +141,14 @@ export const envSchema = z.object({
   WORKERS: int(0, 32).default(1),
   FFMPEG_PATH: optional,
 
+  // access audit log (ADR 047)
+  /** Days an access event is kept; the worker's scheduled purge deletes older ones. */
+  AUDIT_RETENTION_DAYS: int(1, 3650).default(90),
+  /** The instructor's report: accounts whose grants in the last WINDOW_HOURS came from ≥ MIN_IPS addresses or ≥ MIN_SESSIONS concurrent sessions. */
+  AUDIT_REPORT_WINDOW_HOURS: int(1, 31 * 24).default(24),
+  AUDIT_REPORT_MIN_IPS: int(2, 1000).default(3),
+  AUDIT_REPORT_MIN_SESSIONS: int(2, 1000).default(2),
+
   // seed
   SEED_MEDIA: z.enum(["0", "1"]).default("1"),
 });
@@ -227,6 +235,11 @@ export interface Config {
     healthPort: number | undefined;
     shutdownSeconds: number;
     retryDelaySeconds: number;
+  };
+  audit: {
+    retentionDays: number;
+    /** Thresholds of the suspicious-accounts report (lib/audit/report.ts). */
+    report: { windowHours: number; minIps: number; minSessions: number };
   };
   start: { workers: number; logDir: string | undefined };
   seed: { media: boolean };
@@ -319,6 +332,10 @@ export function parseConfig(env: Env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       shutdownSeconds: e.WORKER_SHUTDOWN_SECONDS,
       retryDelaySeconds: e.WORKER_RETRY_DELAY_SECONDS,
+    },
+    audit: {
+      retentionDays: e.AUDIT_RETENTION_DAYS,
+      report: { windowHours: e.AUDIT_REPORT_WINDOW_HOURS, minIps: e.AUDIT_REPORT_MIN_IPS, minSessions: e.AUDIT_REPORT_MIN_SESSIONS },
     },
     start: { workers: e.WORKERS, logDir: e.LOG_DIR.trim() || undefined },
     seed: { media: e.SEED_MEDIA === "1" },

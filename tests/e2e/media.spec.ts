@@ -1,11 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
 import { loadEnvFiles } from "../../lib/config/env-files";
 import { e2e, serverEnv } from "../../playwright.config";
-import { expect, test, type RemoteFactories } from "./fixtures";
-import { openCourse, openStudents, revokeAccess, users } from "./helpers";
+import { expect, test } from "./fixtures";
+import { enrolledStudent, openLesson, openStudents, playAndAdvance, revokeAccess, users } from "./helpers";
 
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
@@ -17,32 +16,6 @@ function privateKeyMaterial(): { pem: string; chunks: string[] } {
   const body = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
   const chunks = [0.2, 0.5, 0.8].map((f) => body.slice(Math.floor(body.length * f), Math.floor(body.length * f) + 40));
   return { pem, chunks };
-}
-
-/**
- * A fresh student enrolled in a demo course. The demo courses are used here for their media (the
- * seed transcoded real videos with captions and worksheets); who is enrolled is up to the test.
- */
-async function enrolledStudent(factories: RemoteFactories, courseSlug: string) {
-  const student = await factories.createUser();
-  await factories.enrol(student, await factories.findCourse(courseSlug), "active");
-  return student;
-}
-
-async function openLesson(page: Page, course: string, lesson: string) {
-  await openCourse(page, course);
-  await page.getByTestId("syllabus").getByRole("link", { name: lesson }).click();
-  await expect(page.getByTestId("lesson-title")).toHaveText(lesson);
-}
-
-async function playAndAdvance(page: Page) {
-  const video = page.getByTestId("lesson-video");
-  await expect(page.getByTestId("video-player")).toHaveAttribute("data-ready", "true");
-  await video.evaluate((v: HTMLVideoElement) => {
-    v.muted = true;
-    return v.play();
-  });
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
 }
 
 test.describe("protected media", () => {

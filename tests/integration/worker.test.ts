@@ -428,7 +428,7 @@ describe("scheduled housekeeping", () => {
     const live = await abandoned(false, new Date(Date.now() + 3_600_000));
 
     const worker = await newBoss();
-    await scheduleHousekeeping(worker); // what worker/main.ts does at start
+    await scheduleHousekeeping(worker, { auditRetentionDays: 90 }); // what worker/main.ts does at start
     const schedules = await db.$queryRawUnsafe<{ name: string; cron: string }[]>("SELECT name, cron FROM pgboss.schedule");
     expect(schedules).toContainEqual({ name: QUEUES.purgeUploads, cron: PURGE_UPLOADS_CRON });
     const log: string[] = [];

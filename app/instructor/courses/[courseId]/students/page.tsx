@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import type { ReactNode } from "react";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
@@ -7,6 +6,7 @@ import { Alert, Badge, ButtonLink, Card, EmptyState, Field, inputClass } from "@
 import { enrollmentState, requireCourseManager } from "@/lib/access";
 import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
 import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
+import { CourseBreadcrumb } from "../../../_components/breadcrumb";
 import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
 import { formatDate, plural, toDateInputValue } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
@@ -38,17 +38,7 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
 
   return (
     <div>
-      <nav className="mb-4 flex flex-wrap items-center gap-1 text-sm text-slate-500" aria-label="Breadcrumb">
-        <Link href="/instructor" className="font-medium text-brand-600 hover:underline">
-          Your courses
-        </Link>
-        <span aria-hidden="true">/</span>
-        <Link href={`/instructor/courses/${course.id}`} className="font-medium text-brand-600 hover:underline">
-          {course.title}
-        </Link>
-        <span aria-hidden="true">/</span>
-        <span>Students</span>
-      </nav>
+      <CourseBreadcrumb course={course} current="Students" />
 
       <div className="mb-8 flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
         <div>
