@@ -1,12 +1,11 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
-import { CopySourceChangedError, createStorage, ObjectNotFoundError, type Storage } from "@/lib/storage/s3";
+import { CopySourceChangedError, ObjectNotFoundError, type Storage } from "@/lib/storage/s3";
+import { startTestStorage } from "@/tests/support/test-storage";
 
 /**
  * Server-side copies (lib/storage/copy.ts) against the embedded storage: s3rver's CopyObject,
@@ -14,11 +13,9 @@ import { CopySourceChangedError, createStorage, ObjectNotFoundError, type Storag
  * a fresh ETag for a replaced destination).
  */
 
-const BUCKET = "media";
 const MiB = 1024 * 1024;
 
-let dir: string;
-let embedded: EmbeddedStorage;
+let env: Awaited<ReturnType<typeof startTestStorage>>;
 let storage: Storage;
 
 async function readAll(key: string): Promise<Buffer> {
@@ -28,20 +25,14 @@ async function readAll(key: string): Promise<Buffer> {
 }
 
 const md5 = (b: Buffer) => `"${crypto.createHash("md5").update(b).digest("hex")}"`;
-const uploadsLeft = () => fs.readdirSync(path.join(dir, BUCKET, "._S3rver_uploads"), { withFileTypes: true }).filter((e) => e.isDirectory()).length;
+const uploadsLeft = () => fs.readdirSync(path.join(env.dir, env.bucket, "._S3rver_uploads"), { withFileTypes: true }).filter((e) => e.isDirectory()).length;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "storage-copy-test-"));
-  embedded = await startEmbeddedStorage({ directory: dir, port: 0, bucket: BUCKET });
-  storage = createStorage({ bucket: BUCKET, region: "us-east-1", endpoint: embedded.endpoint, accessKeyId: "S3RVER", secretAccessKey: "S3RVER" });
-  await storage.ensureBucket();
+  env = await startTestStorage("storage-copy-test");
+  storage = env.storage;
 });
 
-afterAll(async () => {
-  storage?.destroy();
-  await embedded?.stop({ graceMs: 0 });
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => env?.stop());
 
 describe("copyObject", () => {
   it("copies the bytes with the metadata it is given, none of the source's, and leaves the source alone", async () => {
