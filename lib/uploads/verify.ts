@@ -121,8 +121,12 @@ async function readAndCheck(upload: UploadRecord, asset: Asset): Promise<Verifie
   const got = await storage()
     .getObject(upload.key)
     .catch((err: unknown) => (err instanceof ObjectNotFoundError ? notReceived(asset.id) : Promise.reject(err)));
-  if (got.contentLength !== upload.bytes) got.body.destroy();
-  await checkHeaders(upload, got);
+  try {
+    await checkHeaders(upload, got);
+  } catch (err) {
+    got.body.destroy();
+    throw err;
+  }
   const bytes = await readAll(got.body, KIND_RULES[asset.kind].maxBytes);
   await checkHeaders(upload, { ...got, contentLength: bytes.length });
   const format = await checkMagic(upload, asset, bytes.subarray(0, SNIFF_BYTES));
