@@ -382,11 +382,14 @@ describe("transcoding worker", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
     try {
-      const crafted = {
-        "an HLS playlist": ["#EXTM3U", "#EXT-X-TARGETDURATION:10", "#EXTINF:2,", "file:///etc/passwd", "#EXTINF:2,", `file://${secret}`, "#EXTINF:2,", `http://127.0.0.1:${port}/segment.ts`, "#EXT-X-ENDLIST", ""],
-        "an ffmpeg concat script": ["ffconcat version 1.0", `file '${secret}'`, `file 'http://127.0.0.1:${port}/segment.ts'`, ""],
-      };
-      for (const [what, lines] of Object.entries(crafted)) {
+      const hls = (...uris: string[]) => ["#EXTM3U", "#EXT-X-TARGETDURATION:10", ...uris.flatMap((u) => ["#EXTINF:2,", u]), "#EXT-X-ENDLIST", ""];
+      const crafted: [string, string[]][] = [
+        ["an HLS playlist", hls("file:///etc/passwd")],
+        // A media extension: what Debian's ffmpeg 5.1 follows (the npm 4.1 build follows any).
+        ["an HLS playlist", hls(`file://${secret}`, `http://127.0.0.1:${port}/segment.ts`)],
+        ["an ffmpeg concat script", ["ffconcat version 1.0", `file '${secret}'`, `file 'http://127.0.0.1:${port}/segment.ts'`, ""]],
+      ];
+      for (const [what, lines] of crafted) {
         const lessonId = await newLesson();
         const { assetId, job } = await uploadVideo(lessonId, Buffer.from(lines.join("\n")));
         await runWorkerUntil(jobDone(job.id));
