@@ -10,7 +10,7 @@
  *
  * Configuration: the `worker` slice of lib/config (WORKER_POLL_MS, WORKER_LEASE_SECONDS,
  * WORKER_HEARTBEAT_MS, WORKER_TMP_DIR, WORKER_ID, WORKER_HEALTH_PORT, WORKER_SHUTDOWN_SECONDS,
- * FFMPEG_PATH), the database and the shared storage settings (S3_*); docs/configuration.md.
+ * WORKER_FFMPEG_TIMEOUT_SECONDS, FFMPEG_PATH), the database and the shared storage settings (S3_*); docs/configuration.md.
  * Flags: --once  process one job, then exit.
  *
  * Health: GET /health on WORKER_HEALTH_PORT (127.0.0.1) — 200 when the database answers, 503
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       pollMs,
       maxJobs: once ? 1 : undefined,
       tmpDir: worker.tmpDir,
+      ffmpegTimeoutSeconds: worker.ffmpegTimeoutSeconds,
       log,
       onBusy: (b) => (busy = b),
       onDone: () => processed++,

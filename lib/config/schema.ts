@@ -137,6 +137,11 @@ export const envSchema = z.object({
   WORKER_SHUTDOWN_SECONDS: int(1, 3600).default(25),
   /** Where `npm start` also writes each process's output (<name>.log); empty = console only. */
   LOG_DIR: z.string().default("var/log"),
+  /**
+   * Wall-clock limit of all the ffmpeg runs of one transcode job; past it ffmpeg is killed and
+   * the job fails for good. Unset: max(600, 6 × the video's duration) seconds (ADR 046).
+   */
+  WORKER_FFMPEG_TIMEOUT_SECONDS: int(1, 7 * 86_400).optional(),
   /** How many workers `npm start` runs. */
   WORKERS: int(0, 32).default(1),
   FFMPEG_PATH: optional,
@@ -235,6 +240,8 @@ export interface Config {
     healthPort: number | undefined;
     shutdownSeconds: number;
     retryDelaySeconds: number;
+    /** Unset: the automatic limit (worker/plan.ts ffmpegTimeLimitSeconds). */
+    ffmpegTimeoutSeconds: number | undefined;
   };
   audit: {
     retentionDays: number;
@@ -332,6 +339,7 @@ export function parseConfig(env: Env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       shutdownSeconds: e.WORKER_SHUTDOWN_SECONDS,
       retryDelaySeconds: e.WORKER_RETRY_DELAY_SECONDS,
+      ffmpegTimeoutSeconds: e.WORKER_FFMPEG_TIMEOUT_SECONDS,
     },
     audit: {
       retentionDays: e.AUDIT_RETENTION_DAYS,

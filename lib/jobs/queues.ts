@@ -18,7 +18,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface TranscodePayload {
   /** The VIDEO asset to produce (PROCESSING until the job succeeds). */
   assetId: string;
-  /** Object key of the uploaded original. */
+  /** Object key of the verified original (`originals/…`, lib/storage/keys videoOriginalKey): the worker reads nothing else. */
   sourceKey: string;
 }
 
