@@ -163,8 +163,29 @@ export function multipartEmulation(directory: string) {
 }
 
 /**
+ * A private bucket: S3 answers 403 AccessDenied to a request that carries no credentials, while
+ * s3rver 3.7 serves anonymous requests (it only checks a signature when one is present). This
+ * middleware refuses every request without an `Authorization` header or a presigned
+ * `X-Amz-Signature` query (SigV4, what the SDK and our presigned URLs use), so a direct anonymous
+ * read of the bucket fails locally as it does on AWS (`npm run smoke` checks it). CORS preflights
+ * (OPTIONS) carry no credentials in S3 either and still go through to s3rver's CORS rules.
+ */
+export function refuseAnonymous() {
+  return async function anonymous(ctx: KoaLikeContext, next: () => Promise<unknown>): Promise<unknown> {
+    if (ctx.method === "OPTIONS") return next();
+    const authorization = ctx.headers.authorization;
+    const signature = ctx.query["X-Amz-Signature"];
+    if ((typeof authorization === "string" && authorization !== "") || (typeof signature === "string" && signature !== "")) return next();
+    ctx.status = 403;
+    ctx.type = "application/xml";
+    ctx.body = s3ErrorXml("AccessDenied", "Access Denied");
+  };
+}
+
+/**
  * Starts an S3-compatible server (s3rver) on 127.0.0.1 only, without logging,
- * with `bucket` created and CORS configured. Credentials: `S3RVER` / `S3RVER`.
+ * with `bucket` created and CORS configured, refusing anonymous requests like a private bucket.
+ * Credentials: `S3RVER` / `S3RVER`.
  */
 export async function startEmbeddedStorage(options: EmbeddedStorageOptions): Promise<EmbeddedStorage> {
   const { directory, port, bucket } = options;
@@ -185,8 +206,12 @@ export async function startEmbeddedStorage(options: EmbeddedStorageOptions): Pro
     resetOnClose: false,
     configureBuckets: [{ name: bucket, configs: corsOrigins.length > 0 ? [corsConfigurationXml(corsOrigins)] : [] }],
   });
-  // Ahead of s3rver's own router (Koa composes `middleware` when the server starts).
-  server.middleware.unshift(multipartEmulation(path.resolve(directory)) as (typeof server.middleware)[number]);
+  // Ahead of s3rver's own router (Koa composes `middleware` when the server starts): first the
+  // refusal of anonymous requests, then the multipart shims.
+  server.middleware.unshift(
+    refuseAnonymous() as (typeof server.middleware)[number],
+    multipartEmulation(path.resolve(directory)) as (typeof server.middleware)[number],
+  );
   const address = await server.run();
   const actualPort = address.port;
 
