@@ -221,3 +221,23 @@ export function copyEmulation(directory: string) {
     );
   };
 }
+
+/**
+ * A private bucket: S3 answers 403 AccessDenied to a request that carries no credentials, while
+ * s3rver 3.7 serves anonymous requests (it only checks a signature when one is present). This
+ * middleware refuses every request without an `Authorization` header or a presigned
+ * `X-Amz-Signature` query (SigV4, what the SDK and our presigned URLs use), so a direct anonymous
+ * read of the bucket fails locally as it does on AWS (`npm run smoke` checks it). CORS preflights
+ * (OPTIONS) carry no credentials in S3 either and still go through to s3rver's CORS rules.
+ */
+export function refuseAnonymous() {
+  return async function anonymous(ctx: KoaLikeContext, next: Next): Promise<unknown> {
+    if (ctx.method === "OPTIONS") return next();
+    const authorization = ctx.headers.authorization;
+    const signature = ctx.query["X-Amz-Signature"];
+    if ((typeof authorization === "string" && authorization !== "") || (typeof signature === "string" && signature !== "")) return next();
+    ctx.status = 403;
+    ctx.type = "application/xml";
+    ctx.body = s3ErrorXml("AccessDenied", "Access Denied");
+  };
+}

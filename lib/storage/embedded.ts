@@ -5,7 +5,7 @@ import path from "node:path";
 
 import S3rver from "s3rver";
 
-import { BUCKET_PATTERN, copyEmulation, escapeXml, multipartEmulation } from "./embedded-shims";
+import { BUCKET_PATTERN, copyEmulation, escapeXml, multipartEmulation, refuseAnonymous } from "./embedded-shims";
 
 export interface EmbeddedStorageOptions {
   /** Where s3rver keeps buckets and objects (created if missing). */
@@ -51,7 +51,8 @@ export function corsConfigurationXml(origins: readonly string[]): string {
 
 /**
  * Starts an S3-compatible server (s3rver) on 127.0.0.1 only, without logging,
- * with `bucket` created and CORS configured. Credentials: `S3RVER` / `S3RVER`.
+ * with `bucket` created and CORS configured, refusing anonymous requests like a private bucket.
+ * Credentials: `S3RVER` / `S3RVER`.
  */
 export async function startEmbeddedStorage(options: EmbeddedStorageOptions): Promise<EmbeddedStorage> {
   const { directory, port, bucket } = options;
@@ -72,9 +73,14 @@ export async function startEmbeddedStorage(options: EmbeddedStorageOptions): Pro
     resetOnClose: false,
     configureBuckets: [{ name: bucket, configs: corsOrigins.length > 0 ? [corsConfigurationXml(corsOrigins)] : [] }],
   });
-  // Ahead of s3rver's own router (Koa composes `middleware` when the server starts).
+  // Ahead of s3rver's own router (Koa composes `middleware` when the server starts): first the
+  // refusal of anonymous requests, then the copy and multipart shims.
   type Middleware = (typeof server.middleware)[number];
-  server.middleware.unshift(copyEmulation(path.resolve(directory)) as Middleware, multipartEmulation(path.resolve(directory)) as Middleware);
+  server.middleware.unshift(
+    refuseAnonymous() as Middleware,
+    copyEmulation(path.resolve(directory)) as Middleware,
+    multipartEmulation(path.resolve(directory)) as Middleware,
+  );
   const address = await server.run();
   const actualPort = address.port;
 
