@@ -6,8 +6,9 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import type { Role } from "@/lib/access/policy";
 import { appConfig } from "@/lib/config";
+import { requestClientIp } from "@/lib/ops/client-ip";
 import { dummyPasswordHash, verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure, throttleKey } from "./throttle";
+import { clearFailures, countAttempt, lockedFor, recordFailure, throttleKey } from "./throttle";
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().pipe(z.email()),
@@ -16,25 +17,19 @@ const credentialsSchema = z.object({
 
 export const WRONG_CREDENTIALS = "Wrong email or password.";
 
-function clientIp(headers: unknown): string {
-  const get = (name: string): string | undefined => {
-    if (!headers) return undefined;
-    if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
-    const v = (headers as Record<string, string | string[] | undefined>)[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  return get("x-forwarded-for")?.split(",")[0]?.trim() || get("x-real-ip") || "unknown";
-}
-
 const providers: NextAuthOptions["providers"] = [
   CredentialsProvider({
     name: "Email and password",
     credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
     async authorize(credentials, req) {
+      // The client as the app server computed it (socket + TRUST_PROXY_HOPS), never X-Forwarded-For.
+      const ip = requestClientIp(req?.headers);
+      // Before any hashing: every attempt counts, whatever the email (known or not) or outcome.
+      await countAttempt(ip);
       const parsed = credentialsSchema.safeParse(credentials);
       if (!parsed.success) throw new Error(WRONG_CREDENTIALS);
       const { email, password } = parsed.data;
-      const key = throttleKey(email, clientIp(req?.headers));
+      const key = throttleKey(email, ip);
       const wait = await lockedFor(key);
       if (wait > 0) {
         throw new Error(`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`);

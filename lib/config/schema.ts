@@ -62,6 +62,9 @@ export const envSchema = z.object({
   GITHUB_SECRET: optional,
   AUTH_MAX_FAILURES: int(1, 1000).default(5),
   AUTH_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+  /** Sign-in attempts one client address may make per AUTH_CLIENT_WINDOW_MINUTES, checked before any password hashing. */
+  AUTH_CLIENT_MAX_ATTEMPTS: int(1, 100_000).default(30),
+  AUTH_CLIENT_WINDOW_MINUTES: int(1, 24 * 60).default(10),
 
   // database
   DATABASE_URL: url_pg.optional(),
@@ -176,6 +179,8 @@ export interface Config {
     github: { clientId: string; clientSecret: string } | null;
     maxFailures: number;
     windowMinutes: number;
+    /** Sign-in attempts per client address and window (any email, any outcome). */
+    clientAttempts: { points: number; durationSeconds: number };
   };
   storage: StorageSettings;
   storageServer: { port: number; directory: string; corsOrigins: string[] };
@@ -249,6 +254,7 @@ export function parseConfig(env: Env): Config {
       github: e.GITHUB_ID && e.GITHUB_SECRET ? { clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET } : null,
       maxFailures: e.AUTH_MAX_FAILURES,
       windowMinutes: e.AUTH_WINDOW_MINUTES,
+      clientAttempts: { points: e.AUTH_CLIENT_MAX_ATTEMPTS, durationSeconds: e.AUTH_CLIENT_WINDOW_MINUTES * 60 },
     },
     storage: {
       bucket: e.S3_BUCKET,
