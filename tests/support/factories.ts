@@ -20,6 +20,8 @@ export interface UserRef {
   email: string;
   name: string;
   role: Role;
+  /** User.sessionVersion when read: a session minted for the user carries it (JWT `sv`). */
+  sessionVersion: number;
 }
 
 export interface LessonRef {
@@ -73,7 +75,11 @@ export async function createUser(
   const name = opts.name ?? `Test ${role.charAt(0)}${role.slice(1).toLowerCase()} ${email.split("@")[0].slice(-6)}`;
   const passwordHash = opts.password ? await hash(opts.password, ARGON2) : null;
   const u = await db.user.create({ data: { email, name, role, passwordHash } });
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return userRef(u);
+}
+
+function userRef(u: UserRef): UserRef {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion: u.sessionVersion };
 }
 
 export interface LessonSpec {
@@ -186,7 +192,7 @@ export async function createAccessCode(
 export async function findUser(db: PrismaClient, email: string): Promise<UserRef> {
   const u = await db.user.findUnique({ where: { email: email.toLowerCase() } });
   if (!u) throw new Error(`No user with email ${email}`);
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return userRef(u);
 }
 
 /** An existing course by slug (e.g. a demo course whose media the seed transcoded). */
