@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignInForm } from "@/components/auth-forms";
 import { Alert, Card } from "@/components/ui";
+import { gitHubSignInErrors } from "@/lib/auth/github";
 import { githubEnabled } from "@/lib/auth/options";
 import { getCurrentUser } from "@/lib/auth/session";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
@@ -9,7 +10,7 @@ import { safeCallbackPath } from "@/lib/http/safe-redirect";
 export const metadata: Metadata = { title: "Sign in" };
 
 const errors: Record<string, string> = {
-  GitHubEmail: "Your GitHub account has no public verified email.",
+  ...gitHubSignInErrors,
   OAuthAccountNotLinked: "Sign in with the method you used before.",
   SessionRequired: "Sign in to continue.",
 };

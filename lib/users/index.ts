@@ -30,6 +30,9 @@ async function existingUser(userId: string) {
   return user;
 }
 
+/** OAuthAccount.provider of GitHub links (lib/auth/github.ts). */
+const GITHUB = "github";
+
 export const USERS_PAGE_SIZE = 50;
 
 export const userSearchSchema = z.object({ q: z.string().trim().max(200).optional().default("") });
@@ -46,13 +49,22 @@ export async function listUsers(viewer: Viewer | null, input: z.input<typeof use
       where,
       orderBy: { createdAt: "desc" },
       take: USERS_PAGE_SIZE,
-      select: { id: true, email: true, name: true, role: true, disabled: true, createdAt: true, passwordHash: true },
+      select: {
+        id: true,
+        email: true,
+        name: true,
+        role: true,
+        disabled: true,
+        createdAt: true,
+        passwordHash: true,
+        oauthAccounts: { select: { provider: true } },
+      },
     }),
     db.user.count({ where }),
   ]);
   return {
     total,
-    users: users.map(({ passwordHash, ...u }) => ({ ...u, hasPassword: passwordHash !== null })),
+    users: users.map(({ passwordHash, oauthAccounts, ...u }) => ({ ...u, hasPassword: passwordHash !== null, providers: oauthAccounts.map((a) => a.provider) })),
   };
 }
 
@@ -89,9 +101,26 @@ export async function getAccount(viewer: Viewer | null) {
   if (!viewer) throw new UnauthenticatedError();
   const user = await db.user.findUnique({
     where: { id: viewer.id },
-    select: { id: true, email: true, name: true, role: true, createdAt: true, passwordHash: true },
+    select: {
+      id: true,
+      email: true,
+      name: true,
+      role: true,
+      createdAt: true,
+      passwordHash: true,
+      oauthAccounts: { where: { provider: GITHUB }, select: { login: true, createdAt: true } },
+    },
   });
   if (!user) throw new UnauthenticatedError();
-  const { passwordHash, ...rest } = user;
-  return { ...rest, hasPassword: passwordHash !== null };
+  const { passwordHash, oauthAccounts, ...rest } = user;
+  return { ...rest, hasPassword: passwordHash !== null, github: oauthAccounts[0] ?? null };
+}
+
+/** Removes the account's GitHub link, unless GitHub is its only way to sign in (no password). */
+export async function unlinkGitHub(viewer: Viewer | null, userId: string) {
+  requireAccountManager(viewer, userId);
+  const user = await db.user.findUnique({ where: { id: String(userId) }, select: { passwordHash: true } });
+  if (!user) throw new NotFoundError("User not found.");
+  if (!user.passwordHash) throw new ConflictError("GitHub is the only way this account signs in, so it cannot be unlinked.");
+  await db.oAuthAccount.deleteMany({ where: { userId: String(userId), provider: GITHUB } });
 }

@@ -69,7 +69,7 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
                     <td className={td}>
                       <div className="font-medium text-slate-900">{u.name}</div>
                       <div className="text-slate-500">{u.email}</div>
-                      <div className="text-xs text-slate-400">{u.hasPassword ? "password" : "no password"}</div>
+                      <div className="text-xs text-slate-400">{[u.hasPassword ? "password" : null, ...u.providers].filter(Boolean).join(" · ") || "no sign-in method"}</div>
                     </td>
                     <td className={td}>
                       {self ? (
