@@ -65,6 +65,9 @@ export const envSchema = z.object({
   /** Sign-in attempts one client address may make per AUTH_CLIENT_WINDOW_MINUTES, checked before any password hashing. */
   AUTH_CLIENT_MAX_ATTEMPTS: int(1, 100_000).default(30),
   AUTH_CLIENT_WINDOW_MINUTES: int(1, 24 * 60).default(10),
+  /** Sign-ups one client address may make per SIGNUP_WINDOW_MINUTES. */
+  SIGNUP_MAX_PER_CLIENT: int(1, 100_000).default(10),
+  SIGNUP_WINDOW_MINUTES: int(1, 24 * 60).default(60),
 
   // database
   DATABASE_URL: url_pg.optional(),
@@ -181,6 +184,8 @@ export interface Config {
     windowMinutes: number;
     /** Sign-in attempts per client address and window (any email, any outcome). */
     clientAttempts: { points: number; durationSeconds: number };
+    /** Sign-ups per client address and window. */
+    signUps: { points: number; durationSeconds: number };
   };
   storage: StorageSettings;
   storageServer: { port: number; directory: string; corsOrigins: string[] };
@@ -255,6 +260,7 @@ export function parseConfig(env: Env): Config {
       maxFailures: e.AUTH_MAX_FAILURES,
       windowMinutes: e.AUTH_WINDOW_MINUTES,
       clientAttempts: { points: e.AUTH_CLIENT_MAX_ATTEMPTS, durationSeconds: e.AUTH_CLIENT_WINDOW_MINUTES * 60 },
+      signUps: { points: e.SIGNUP_MAX_PER_CLIENT, durationSeconds: e.SIGNUP_WINDOW_MINUTES * 60 },
     },
     storage: {
       bucket: e.S3_BUCKET,

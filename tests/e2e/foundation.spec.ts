@@ -39,7 +39,8 @@ test.describe("learner journey", () => {
     await page.getByLabel("Email").fill(existing.email);
     await page.getByLabel("Password").fill("a-strong-pass-42");
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.locator("main").getByRole("alert").first()).toContainText("already exists");
+    // The refusal does not say that the email has an account.
+    await expect(page.locator("main").getByRole("alert").first()).toContainText("We could not create an account with these details. If you signed up before, sign in instead.");
 
     await page.goto("/signin");
     await page.getByLabel("Email").fill(existing.email);

@@ -15,6 +15,8 @@ import { AppError, ConflictError, ForbiddenError, UnauthenticatedError, Validati
 import { seed, type SeedResult } from "@/prisma/seed";
 
 let s: SeedResult;
+/** Sign-ups in this file come from one client address (well within the sign-up limit). */
+const client = { clientIp: "192.0.2.10" };
 const viewer = async (email: string): Promise<Viewer> => {
   const u = await db.user.findUniqueOrThrow({ where: { email } });
   return { id: u.id, role: u.role };
@@ -44,7 +46,7 @@ describe("seeded access", () => {
 
 describe("enrolment", () => {
   it("self-enrols in a free course only", async () => {
-    const u = await registerUser({ name: "Free Learner", email: "free@example.com", password: "a-strong-pass-1" });
+    const u = await registerUser({ name: "Free Learner", email: "free@example.com", password: "a-strong-pass-1" }, client);
     const v = { id: u.id, role: u.role };
     await enrollInFreeCourse(v, s.courses["sql-basics"].id);
     await enrollInFreeCourse(v, s.courses["sql-basics"].id); // idempotent
@@ -57,7 +59,7 @@ describe("enrolment", () => {
     const instructor = await viewer("instructor@example.com");
     await createAccessCode(instructor, s.courses["video-production"].id, { code: "RACE-2", maxUses: "2" });
     const racers = await Promise.all(
-      ["r1", "r2", "r3", "r4"].map((n) => registerUser({ name: n, email: `${n}@example.com`, password: "a-strong-pass-1" })),
+      ["r1", "r2", "r3", "r4"].map((n) => registerUser({ name: n, email: `${n}@example.com`, password: "a-strong-pass-1" }, client)),
     );
     const results = await Promise.allSettled(racers.map((u) => redeemAccessCode({ id: u.id, role: u.role }, "race-2")));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
@@ -83,7 +85,7 @@ describe("enrolment", () => {
     const instructor = await viewer("instructor@example.com");
     const courseId = s.courses["cloud-security"].id;
     const lessonId = s.courses["cloud-security"].lessons[1].id;
-    const u = await registerUser({ name: "Granted", email: "granted@example.com", password: "a-strong-pass-1" });
+    const u = await registerUser({ name: "Granted", email: "granted@example.com", password: "a-strong-pass-1" }, client);
     const v = { id: u.id, role: u.role };
     const e = await grantEnrollment(instructor, courseId, { email: "granted@example.com" });
     expect((await getLessonAccess(v, lessonId)).decision.allowed).toBe(true);
@@ -115,7 +117,7 @@ describe("enrolment", () => {
   });
 
   it("refuses weak passwords and duplicate emails at sign-up", async () => {
-    await expect(registerUser({ name: "W", email: "weak@example.com", password: "short" })).rejects.toThrow(/at least 10/);
-    await expect(registerUser({ name: "D", email: "student@example.com", password: "a-strong-pass-1" })).rejects.toBeInstanceOf(ConflictError);
+    await expect(registerUser({ name: "W", email: "weak@example.com", password: "short" }, client)).rejects.toThrow(/at least 10/);
+    await expect(registerUser({ name: "D", email: "student@example.com", password: "a-strong-pass-1" }, client)).rejects.toBeInstanceOf(ConflictError);
   });
 });
