@@ -13,7 +13,7 @@ import {
   updateCourse,
   updateLesson,
 } from "@/lib/courses/authoring";
-import { createAccessCode, grantEnrollment, revokeEnrollment, setEnrollmentExpiry } from "@/lib/enrollments";
+import { cancelInvitation, createAccessCode, grantEnrollment, revokeEnrollment, setEnrollmentExpiry } from "@/lib/enrollments";
 import { ValidationError } from "@/lib/errors";
 import { formObject, instructorAction, instructorFormAction } from "@/lib/http/action";
 import { deleteAsset, retryVideo } from "@/lib/uploads";
@@ -99,13 +99,15 @@ export const moveLessonAction = instructorAction((user, courseId: string, lesson
 
 // ---- students and access codes ----
 
+/** The same answer whether or not an account uses the email (an unknown email is invited). */
 export const grantAccessAction = instructorFormAction(
-  async (user, form, courseId: string) => {
-    const email = text(form, "email").trim();
-    await grantEnrollment(user, courseId, { email, expiresAt: text(form, "expiresAt") });
-    return email;
-  },
-  { message: (email) => `Access granted to ${email}.` },
+  (user, form, courseId: string) => grantEnrollment(user, courseId, { email: text(form, "email"), expiresAt: text(form, "expiresAt") }),
+  { message: ({ email }) => `Access granted to ${email}. Without an account yet, it starts when they sign up with this email.` },
+);
+
+export const cancelInvitationAction = instructorAction(
+  (user, courseId: string, invitationId: string) => cancelInvitation(user, courseId, invitationId),
+  { message: "Invitation cancelled." },
 );
 
 /** Gives a revoked student access again (no expiry), by re-granting to their email. */

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { db } from "@/lib/db";
+import { claimInvitations } from "@/lib/enrollments/invitations";
 import { ACCOUNT_DISABLED } from "./credentials";
 import { readLinkIntent } from "./link-intent";
 import { userForSession, type SessionClaims } from "./session-user";
@@ -14,7 +15,7 @@ import { userForSession, type SessionClaims } from "./session-user";
  * - a GitHub account linked to a local account (OAuthAccount) signs in that account (unless it
  *   is disabled);
  * - an unlinked GitHub account whose verified email matches no account creates a student account
- *   linked to it;
+ *   linked to it (invitations to that email become enrolments);
  * - an unlinked GitHub account whose email matches an existing account is refused: it is never
  *   joined to it (a password or staff account would be taken over by whoever controls that
  *   email at GitHub). The owner links GitHub from their account page instead: with a link
@@ -108,6 +109,7 @@ export async function gitHubSignIn(login: GitHubLogin, link: LinkRequest | null,
         select: { id: true, email: true },
       });
       await tx.oAuthAccount.create({ data: { provider: PROVIDER, providerAccountId: login.providerAccountId, userId: user.id, login: login.login ?? null } });
+      await claimInvitations(tx, user);
     });
   } catch (e) {
     // A concurrent sign-up took the email, or a concurrent login created the same link.

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { db } from "@/lib/db";
 import { appConfig } from "@/lib/config";
 import { ConflictError, ValidationError } from "@/lib/errors";
+import { claimInvitations } from "@/lib/enrollments/invitations";
 import { consume, limiter } from "@/lib/rate-limit";
 import { hashPassword, passwordProblem } from "./password";
 
@@ -23,7 +24,8 @@ export type SignUpInput = z.infer<typeof signUpSchema>;
 export const SIGNUP_REFUSED = "We could not create an account with these details. If you signed up before, sign in instead.";
 
 /**
- * Creates a student account. Throws ValidationError (weak password), RateLimitedError (too many
+ * Creates a student account; invitations to its email become enrolments in the same
+ * transaction (lib/enrollments/invitations.ts). Throws ValidationError (weak password), RateLimitedError (too many
  * sign-ups from this client: SIGNUP_MAX_PER_CLIENT per SIGNUP_WINDOW_MINUTES) or ConflictError
  * (SIGNUP_REFUSED). `clientIp` is the address the app server computed (lib/ops/client-ip).
  */
@@ -33,9 +35,13 @@ export async function registerUser(input: SignUpInput, { clientIp }: { clientIp:
   await consume(limiter("signup-client", appConfig().auth.signUps), clientIp, "sign-ups");
   const passwordHash = await hashPassword(input.password);
   try {
-    return await db.user.create({
-      data: { email: input.email, name: input.name, passwordHash, role: "STUDENT" },
-      select: { id: true, email: true, name: true, role: true },
+    return await db.$transaction(async (tx) => {
+      const user = await tx.user.create({
+        data: { email: input.email, name: input.name, passwordHash, role: "STUDENT" },
+        select: { id: true, email: true, name: true, role: true },
+      });
+      await claimInvitations(tx, user);
+      return user;
     });
   } catch (e) {
     if ((e as { code?: string }).code === "P2002") throw new ConflictError(SIGNUP_REFUSED);

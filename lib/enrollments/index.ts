@@ -4,6 +4,9 @@ import { db } from "@/lib/db";
 import { enrollmentState, getCourseAccess, requireCourseManager, type Viewer } from "@/lib/access";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
 import { emailField, optionalDate, parseInput } from "@/lib/validation";
+import { invite } from "./invitations";
+
+export { cancelInvitation, claimInvitations, listInvitations } from "./invitations";
 
 const REVOKED_MESSAGE = "Your enrolment in this course was revoked. Contact the instructor.";
 
@@ -65,18 +68,27 @@ export const grantSchema = z.object({
   expiresAt: optionalDate,
 });
 
-/** Instructor/admin grant (or re-grant) of a course to a student, with an optional expiry. */
-export async function grantEnrollment(viewer: Viewer | null, courseId: string, input: z.input<typeof grantSchema>) {
+/**
+ * Instructor/admin grant (or re-grant) of a course to an email, with an optional expiry. It
+ * answers the same whether or not an account uses the email: an account is enrolled (a revoked
+ * or expired enrolment re-activated), an unknown email gets an invitation that becomes an
+ * enrolment when an account with that email is created (./invitations.ts).
+ */
+export async function grantEnrollment(viewer: Viewer | null, courseId: string, input: z.input<typeof grantSchema>): Promise<{ email: string }> {
   await requireCourseManager(viewer, courseId);
   const { email, expiresAt } = parseInput(grantSchema, input);
   if (expiresAt && expiresAt <= new Date()) throw new ValidationError("The expiry must be in the future.", { expiresAt: ["The expiry must be in the future."] });
   const user = await db.user.findUnique({ where: { email }, select: { id: true } });
-  if (!user) throw new NotFoundError(`No account uses ${email}. Ask the student to sign up first.`);
-  return db.enrollment.upsert({
+  if (!user) {
+    await invite(courseId, email, expiresAt, viewer!.id);
+    return { email };
+  }
+  await db.enrollment.upsert({
     where: { userId_courseId: { userId: user.id, courseId } },
     create: { userId: user.id, courseId, source: "GRANT", status: "ACTIVE", expiresAt, grantedById: viewer!.id },
     update: { status: "ACTIVE", expiresAt, revokedAt: null, grantedById: viewer!.id },
   });
+  return { email };
 }
 
 export async function revokeEnrollment(viewer: Viewer | null, courseId: string, enrollmentId: string) {

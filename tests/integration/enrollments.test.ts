@@ -87,7 +87,8 @@ describe("enrolment", () => {
     const lessonId = s.courses["cloud-security"].lessons[1].id;
     const u = await registerUser({ name: "Granted", email: "granted@example.com", password: "a-strong-pass-1" }, client);
     const v = { id: u.id, role: u.role };
-    const e = await grantEnrollment(instructor, courseId, { email: "granted@example.com" });
+    await grantEnrollment(instructor, courseId, { email: "granted@example.com" });
+    const e = await db.enrollment.findUniqueOrThrow({ where: { userId_courseId: { userId: u.id, courseId } } });
     expect((await getLessonAccess(v, lessonId)).decision.allowed).toBe(true);
     await setEnrollmentExpiry(instructor, courseId, e.id, new Date(Date.now() - 1000));
     expect((await getLessonAccess(v, lessonId)).decision).toMatchObject({ reason: "enrollment-expired" });

@@ -5,8 +5,15 @@ import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
 import { Alert, Badge, ButtonLink, Card, EmptyState, Field, inputClass } from "@/components/ui";
 import { enrollmentState, requireCourseManager } from "@/lib/access";
-import { listAccessCodes, listCourseEnrollments } from "@/lib/enrollments";
-import { createAccessCodeAction, grantAccessAction, restoreAccessAction, revokeAccessAction, setExpiryAction } from "../../../actions";
+import { listAccessCodes, listCourseEnrollments, listInvitations } from "@/lib/enrollments";
+import {
+  cancelInvitationAction,
+  createAccessCodeAction,
+  grantAccessAction,
+  restoreAccessAction,
+  revokeAccessAction,
+  setExpiryAction,
+} from "../../../actions";
 import { NotAnInstructor, NotYourCourse } from "../../../_components/forbidden";
 import { formatDate, plural, toDateInputValue } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
@@ -27,11 +34,15 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
   if (!gate.ok) return <NotAnInstructor email={gate.user.email} />;
   const loaded = await loadForPage(path, async () => {
     const access = await requireCourseManager(gate.user, courseId);
-    const [enrollments, codes] = await Promise.all([listCourseEnrollments(gate.user, courseId), listAccessCodes(gate.user, courseId)]);
-    return { course: access.course, enrollments, codes };
+    const [enrollments, invitations, codes] = await Promise.all([
+      listCourseEnrollments(gate.user, courseId),
+      listInvitations(gate.user, courseId),
+      listAccessCodes(gate.user, courseId),
+    ]);
+    return { course: access.course, enrollments, invitations, codes };
   });
   if (!loaded.ok) return <NotYourCourse message={loaded.message} />;
-  const { course, enrollments, codes } = loaded.value;
+  const { course, enrollments, invitations, codes } = loaded.value;
   const now = new Date();
   const rows = enrollments.map((e) => ({ ...e, state: enrollmentState(e, now) }));
   const activeCount = rows.filter((r) => r.state === "active").length;
@@ -84,7 +95,8 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
         <Card className="p-5">
           <h3 className="text-base font-semibold text-slate-900">Grant access</h3>
           <p className="mt-1 text-sm text-slate-600">
-            Enrol a student by the email of their account. Granting again re-activates a revoked or expired enrolment.
+            Enrol a student by email. Granting again re-activates a revoked or expired enrolment. An email without an account gets an invitation: access
+            starts when someone signs up with it (until then it grants nothing).
           </p>
           <ActionForm action={grantAccessAction.bind(null, course.id)} className="mt-4 space-y-3" testId="grant-form">
             <div className="grid gap-4 sm:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_auto] sm:items-start">
@@ -98,6 +110,29 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
             </div>
           </ActionForm>
         </Card>
+
+        {invitations.length > 0 ? (
+          <Card className="overflow-x-auto">
+            <table className="min-w-full divide-y divide-slate-200" data-testid="invitations-table">
+              <caption className="px-4 pt-3 text-left text-sm font-semibold text-slate-900">Pending invitations (no account yet)</caption>
+              <TableHead columns={["Email", "Access expires", "Invited", ""]} />
+              <tbody className="divide-y divide-slate-100">
+                {invitations.map((i) => (
+                  <tr key={i.id} data-testid="invitation-row" data-email={i.email}>
+                    <td className={`${td} font-medium text-slate-900`}>{i.email}</td>
+                    <td className={`${td} whitespace-nowrap text-slate-600`}>{i.expiresAt ? formatDate(i.expiresAt) : "Never"}</td>
+                    <td className={`${td} whitespace-nowrap text-slate-600`}>{formatDate(i.createdAt)}</td>
+                    <td className={`${td} text-right`}>
+                      <ActionButton action={cancelInvitationAction.bind(null, course.id, i.id)} variant="ghost" pendingText="Cancelling…">
+                        <span className="text-red-700">Cancel invitation</span>
+                      </ActionButton>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
+        ) : null}
 
         {rows.length === 0 ? (
           <EmptyState title="No students yet" testId="no-enrollments">
