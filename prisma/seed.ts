@@ -5,6 +5,7 @@
  *   tsx --conditions=react-server prisma/seed.ts
  */
 import { hash } from "@node-rs/argon2";
+import { accessCodeLookupKey, generateAccessCode } from "@/lib/enrollments/codes";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { DEMO_PASSWORD, demoAccessCodes, demoCourses, demoUsers } from "./seed-data";
 
@@ -14,9 +15,16 @@ export interface SeedResult {
   created: boolean;
   users: Record<keyof typeof demoUsers, string>;
   courses: Record<string, { id: string; lessons: { id: string; title: string; video: boolean }[] }>;
+  /** The generated demo access codes by course slug. */
+  codes: Record<string, { code: string; maxUses: number }>;
 }
 
-export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResult | { created: false }> {
+export interface SeedOptions {
+  now?: Date;
+}
+
+export async function seed(db: PrismaClient, options: SeedOptions = {}): Promise<SeedResult | { created: false }> {
+  const now = options.now ?? new Date();
   if (await db.user.findUnique({ where: { email: demoUsers.admin.email } })) return { created: false };
 
   const passwordHash = await hash(DEMO_PASSWORD, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
@@ -60,8 +68,13 @@ export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResu
     courses[c.slug] = { id: course.id, lessons };
   }
 
+  const codes: SeedResult["codes"] = {};
   for (const ac of demoAccessCodes) {
-    await db.accessCode.create({ data: { courseId: courses[ac.course].id, code: ac.code, maxUses: ac.maxUses, createdById: users.instructor } });
+    const code = generateAccessCode(ac.prefix);
+    await db.accessCode.create({
+      data: { courseId: courses[ac.course].id, code, lookupKey: accessCodeLookupKey(code), maxUses: ac.maxUses, createdById: users.instructor },
+    });
+    codes[ac.course] = { code, maxUses: ac.maxUses };
   }
 
   // Sam: enrolled in the free course and (granted) in the cloud security course.
@@ -79,7 +92,7 @@ export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResu
       expiresAt: new Date(now.getTime() - DAY),
     },
   });
-  return { created: true, users, courses };
+  return { created: true, users, courses, codes };
 }
 
 async function main() {
@@ -92,6 +105,11 @@ async function main() {
     if (!result.created) {
       console.log("Demo data already present: seed skipped.");
       return;
+    }
+    console.log("Demo access codes (also listed on each course's Students page, /instructor):");
+    for (const [slug, { code, maxUses }] of Object.entries((result as SeedResult).codes)) {
+      const title = demoCourses.find((c) => c.slug === slug)?.title ?? slug;
+      console.log(`  ${code}  ${title}, ${maxUses} use${maxUses === 1 ? "" : "s"}`);
     }
     if (config.seed.media) {
       const started = Date.now();

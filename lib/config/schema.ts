@@ -68,6 +68,10 @@ export const envSchema = z.object({
   /** Sign-ups one client address may make per SIGNUP_WINDOW_MINUTES. */
   SIGNUP_MAX_PER_CLIENT: int(1, 100_000).default(10),
   SIGNUP_WINDOW_MINUTES: int(1, 24 * 60).default(60),
+  /** Failed access-code redemptions per user and per client address per REDEEM_WINDOW_MINUTES. */
+  REDEEM_MAX_FAILURES_PER_USER: int(1, 100_000).default(10),
+  REDEEM_MAX_FAILURES_PER_CLIENT: int(1, 100_000).default(30),
+  REDEEM_WINDOW_MINUTES: int(1, 24 * 60).default(60),
 
   // database
   DATABASE_URL: url_pg.optional(),
@@ -187,6 +191,8 @@ export interface Config {
     /** Sign-ups per client address and window. */
     signUps: { points: number; durationSeconds: number };
   };
+  /** Failed access-code redemptions allowed per user and per client address and window. */
+  redeem: { perUser: { points: number; durationSeconds: number }; perClient: { points: number; durationSeconds: number } };
   storage: StorageSettings;
   storageServer: { port: number; directory: string; corsOrigins: string[] };
   media: {
@@ -261,6 +267,10 @@ export function parseConfig(env: Env): Config {
       windowMinutes: e.AUTH_WINDOW_MINUTES,
       clientAttempts: { points: e.AUTH_CLIENT_MAX_ATTEMPTS, durationSeconds: e.AUTH_CLIENT_WINDOW_MINUTES * 60 },
       signUps: { points: e.SIGNUP_MAX_PER_CLIENT, durationSeconds: e.SIGNUP_WINDOW_MINUTES * 60 },
+    },
+    redeem: {
+      perUser: { points: e.REDEEM_MAX_FAILURES_PER_USER, durationSeconds: e.REDEEM_WINDOW_MINUTES * 60 },
+      perClient: { points: e.REDEEM_MAX_FAILURES_PER_CLIENT, durationSeconds: e.REDEEM_WINDOW_MINUTES * 60 },
     },
     storage: {
       bucket: e.S3_BUCKET,

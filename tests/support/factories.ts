@@ -11,6 +11,7 @@
  */
 import crypto from "node:crypto";
 import { hash } from "@node-rs/argon2";
+import { accessCodeLookupKey, generateAccessCode } from "@/lib/enrollments/codes";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 
 export type Role = "STUDENT" | "INSTRUCTOR" | "ADMIN";
@@ -177,14 +178,19 @@ export async function enrol(
   return { id: e.id, userId: e.userId, courseId: e.courseId, status: e.status, expiresAt: e.expiresAt };
 }
 
-/** An access code for `course` (stored upper-case, as the app stores codes). */
+/**
+ * An access code for `course`: `code` as given (stored upper-case, with the lookup key the app
+ * computes), or one generated as the app generates them.
+ */
 export async function createAccessCode(
   db: PrismaClient,
   course: { id: string },
   opts: { code?: string; maxUses?: number; expiresAt?: Date | null } = {},
 ): Promise<{ id: string; code: string; maxUses: number }> {
-  const code = (opts.code ?? unique("CODE")).toUpperCase();
-  const ac = await db.accessCode.create({ data: { courseId: course.id, code, maxUses: opts.maxUses ?? 1, expiresAt: opts.expiresAt ?? null } });
+  const code = (opts.code ?? generateAccessCode("TEST")).toUpperCase();
+  const ac = await db.accessCode.create({
+    data: { courseId: course.id, code, lookupKey: accessCodeLookupKey(code), maxUses: opts.maxUses ?? 1, expiresAt: opts.expiresAt ?? null },
+  });
   return { id: ac.id, code: ac.code, maxUses: ac.maxUses };
 }
 

@@ -226,18 +226,27 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
 
         <Card className="p-5">
           <h3 className="text-base font-semibold text-slate-900">Create access code</h3>
-          <p className="mt-1 text-sm text-slate-600">Students redeem a code on the Redeem page to enrol. Each redemption uses one use.</p>
+          <p className="mt-1 text-sm text-slate-600">
+            Codes are generated for you (a prefix of your choice, then 16 random characters) and listed below. Students redeem a code on the Redeem
+            page to enrol; each redemption uses one use.
+          </p>
           {/* Keyed by the number of codes: a created code clears the form; an error keeps what was typed. */}
           <ActionForm key={`new-code-${codes.length}`} action={createAccessCodeAction.bind(null, course.id)} className="mt-4 space-y-3" testId="code-form">
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-start">
-              <Field label="Code" htmlFor="code-code" name="code" hint="Letters, digits and dashes; not case-sensitive.">
+              <Field
+                label="Prefix (optional)"
+                htmlFor="code-prefix"
+                name="prefix"
+                hint="Up to 12 letters or digits, to recognise the code. The rest is random, generated for you."
+              >
                 <input
-                  id="code-code"
-                  name="code"
+                  id="code-prefix"
+                  name="prefix"
                   autoComplete="off"
                   spellCheck={false}
-                  placeholder="SPRING-2026"
-                  aria-describedby="code-code-hint"
+                  maxLength={12}
+                  placeholder="SPRING26"
+                  aria-describedby="code-prefix-hint"
                   className={`${inputClass} font-mono uppercase`}
                 />
               </Field>
