@@ -2,6 +2,9 @@
  * Demo data for the embedded default; run by `npm start` on first start (and by the e2e
  * setup). Idempotent: it does nothing when the demo admin already exists.
  *
+ * Only with APP_ENV=local: the demo accounts (an administrator among them) share a password
+ * published in the README, so anywhere else the seed refuses to create them.
+ *
  *   tsx --conditions=react-server prisma/seed.ts
  */
 import { hash } from "@node-rs/argon2";
@@ -19,11 +22,26 @@ export interface SeedResult {
   codes: Record<string, { code: string; maxUses: number }>;
 }
 
+/** Thrown when the demo seed is asked to run outside APP_ENV=local. */
+export class DemoSeedRefused extends Error {
+  constructor(appEnv: string) {
+    super(
+      `Refusing to create the demo data with APP_ENV=${appEnv}: its accounts, an administrator among them, use the password ` +
+        `published in the README ("${DEMO_PASSWORD}"). The demo seed runs only with APP_ENV=local; create real accounts instead.`,
+    );
+    this.name = "DemoSeedRefused";
+  }
+}
+
 export interface SeedOptions {
   now?: Date;
+  /** Where this runs (default: APP_ENV from the configuration); anything but "local" is refused. */
+  appEnv?: string;
 }
 
 export async function seed(db: PrismaClient, options: SeedOptions = {}): Promise<SeedResult | { created: false }> {
+  const appEnv = options.appEnv ?? (await import("@/lib/config")).loadConfig().appEnv;
+  if (appEnv !== "local") throw new DemoSeedRefused(appEnv);
   const now = options.now ?? new Date();
   if (await db.user.findUnique({ where: { email: demoUsers.admin.email } })) return { created: false };
 
@@ -101,7 +119,7 @@ async function main() {
   const { createPrismaClient } = await import("@/lib/db");
   const db = createPrismaClient(config.database.url);
   try {
-    const result = await seed(db);
+    const result = await seed(db, { appEnv: config.appEnv });
     if (!result.created) {
       console.log("Demo data already present: seed skipped.");
       return;
@@ -131,7 +149,7 @@ async function main() {
 
 if (process.argv[1] && /prisma[\\/]seed\.ts$/.test(process.argv[1])) {
   main().catch((e) => {
-    console.error(e);
+    console.error(e instanceof DemoSeedRefused ? e.message : e);
     process.exit(1);
   });
 }
