@@ -2,7 +2,8 @@ import type { Metadata } from "next";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
 import { PageForbidden } from "@/components/forbidden-panel";
-import { Badge, Card, EmptyState, PageHeader, inputClass } from "@/components/ui";
+import { Badge, EmptyState, PageHeader, inputClass } from "@/components/ui";
+import { cellClass, DataTable } from "@/components/ui/table";
 import { requireUser } from "@/lib/auth/session";
 import { formatDate, plural } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
@@ -12,8 +13,7 @@ import { endUserSessionsAction, setUserDisabledAction, setUserRoleAction } from 
 export const metadata: Metadata = { title: "Users" };
 export const dynamic = "force-dynamic";
 
-const th = "px-4 py-3 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
-const td = "px-4 py-3 align-top text-sm";
+const td = cellClass;
 const roles = ["STUDENT", "INSTRUCTOR", "ADMIN"] as const;
 
 export default async function AdminUsersPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
@@ -49,74 +49,60 @@ export default async function AdminUsersPage({ searchParams }: { searchParams: P
           No account matches “{q}”.
         </EmptyState>
       ) : (
-        <Card className="overflow-x-auto">
-          <table className="min-w-full divide-y divide-slate-200" data-testid="users-table">
-            <caption className="sr-only">Users</caption>
-            <thead className="bg-slate-50">
-              <tr>
-                {["User", "Role", "Status", "Joined", ""].map((c, i) => (
-                  <th key={i} scope="col" className={th}>
-                    {c || <span className="sr-only">Actions</span>}
-                  </th>
-                ))}
+        <DataTable testId="users-table" caption="Users" columns={["User", "Role", "Status", "Joined", ""]}>
+          {users.map((u) => {
+            const self = u.id === viewer.id;
+            return (
+              <tr key={u.id} data-testid="user-row" data-email={u.email} data-disabled={u.disabled ? "true" : "false"} data-role={u.role}>
+                <td className={td}>
+                  <div className="font-medium text-slate-900">{u.name}</div>
+                  <div className="text-slate-500">{u.email}</div>
+                  <div className="text-xs text-slate-400">{[u.hasPassword ? "password" : null, ...u.providers].filter(Boolean).join(" · ") || "no sign-in method"}</div>
+                </td>
+                <td className={td}>
+                  {self ? (
+                    <Badge tone="brand">{u.role.toLowerCase()} (you)</Badge>
+                  ) : (
+                    <ActionForm action={setUserRoleAction.bind(null, u.id)} className="flex items-center gap-2" testId="role-form">
+                      <label htmlFor={`role-${u.id}`} className="sr-only">
+                        Role of {u.email}
+                      </label>
+                      <select id={`role-${u.id}`} name="role" defaultValue={u.role} className={`${inputClass} w-36`}>
+                        {roles.map((r) => (
+                          <option key={r} value={r}>
+                            {r.toLowerCase()}
+                          </option>
+                        ))}
+                      </select>
+                      <SubmitButton variant="secondary" pendingText="Saving…">
+                        Change role
+                      </SubmitButton>
+                    </ActionForm>
+                  )}
+                </td>
+                <td className={td}>{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
+                <td className={`${td} whitespace-nowrap text-slate-600`}>{formatDate(u.createdAt)}</td>
+                <td className={td}>
+                  {self ? null : (
+                    <div className="flex flex-wrap justify-end gap-2">
+                      <ActionButton
+                        action={setUserDisabledAction.bind(null, u.id, !u.disabled)}
+                        variant={u.disabled ? "secondary" : "danger"}
+                        pendingText={u.disabled ? "Enabling…" : "Disabling…"}
+                        confirm={u.disabled ? undefined : `Disable ${u.email}? They are signed out everywhere and cannot sign in until enabled again.`}
+                      >
+                        {u.disabled ? "Enable" : "Disable"}
+                      </ActionButton>
+                      <ActionButton action={endUserSessionsAction.bind(null, u.id)} variant="ghost" pendingText="Signing out…">
+                        Sign out everywhere
+                      </ActionButton>
+                    </div>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {users.map((u) => {
-                const self = u.id === viewer.id;
-                return (
-                  <tr key={u.id} data-testid="user-row" data-email={u.email} data-disabled={u.disabled ? "true" : "false"} data-role={u.role}>
-                    <td className={td}>
-                      <div className="font-medium text-slate-900">{u.name}</div>
-                      <div className="text-slate-500">{u.email}</div>
-                      <div className="text-xs text-slate-400">{[u.hasPassword ? "password" : null, ...u.providers].filter(Boolean).join(" · ") || "no sign-in method"}</div>
-                    </td>
-                    <td className={td}>
-                      {self ? (
-                        <Badge tone="brand">{u.role.toLowerCase()} (you)</Badge>
-                      ) : (
-                        <ActionForm action={setUserRoleAction.bind(null, u.id)} className="flex items-center gap-2" testId="role-form">
-                          <label htmlFor={`role-${u.id}`} className="sr-only">
-                            Role of {u.email}
-                          </label>
-                          <select id={`role-${u.id}`} name="role" defaultValue={u.role} className={`${inputClass} w-36`}>
-                            {roles.map((r) => (
-                              <option key={r} value={r}>
-                                {r.toLowerCase()}
-                              </option>
-                            ))}
-                          </select>
-                          <SubmitButton variant="secondary" pendingText="Saving…">
-                            Change role
-                          </SubmitButton>
-                        </ActionForm>
-                      )}
-                    </td>
-                    <td className={td}>{u.disabled ? <Badge tone="red">Disabled</Badge> : <Badge tone="green">Active</Badge>}</td>
-                    <td className={`${td} whitespace-nowrap text-slate-600`}>{formatDate(u.createdAt)}</td>
-                    <td className={td}>
-                      {self ? null : (
-                        <div className="flex flex-wrap justify-end gap-2">
-                          <ActionButton
-                            action={setUserDisabledAction.bind(null, u.id, !u.disabled)}
-                            variant={u.disabled ? "secondary" : "danger"}
-                            pendingText={u.disabled ? "Enabling…" : "Disabling…"}
-                            confirm={u.disabled ? undefined : `Disable ${u.email}? They are signed out everywhere and cannot sign in until enabled again.`}
-                          >
-                            {u.disabled ? "Enable" : "Disable"}
-                          </ActionButton>
-                          <ActionButton action={endUserSessionsAction.bind(null, u.id)} variant="ghost" pendingText="Signing out…">
-                            Sign out everywhere
-                          </ActionButton>
-                        </div>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </Card>
+            );
+          })}
+        </DataTable>
       )}
     </div>
   );
