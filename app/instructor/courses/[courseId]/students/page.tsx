@@ -218,8 +218,8 @@ export default async function StudentsPage({ params }: { params: Promise<{ cours
             Codes are generated for you (a prefix of your choice, then 16 random characters) and listed below. Students redeem a code on the Redeem
             page to enrol; each redemption uses one use.
           </p>
-          {/* Keyed by the number of codes: a created code clears the form; an error keeps what was typed. */}
-          <ActionForm key={`new-code-${codes.length}`} action={createAccessCodeAction.bind(null, course.id)} className="mt-4 space-y-3" testId="code-form">
+          {/* A created code clears the form and stays in its message (the code was generated: this is where it is shown first); an error keeps what was typed. */}
+          <ActionForm action={createAccessCodeAction.bind(null, course.id)} resetOnSuccess className="mt-4 space-y-3" testId="code-form">
             <div className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)_minmax(0,1fr)_auto] lg:items-start">
               <Field
                 label="Prefix (optional)"
