@@ -165,6 +165,48 @@ test.describe("access codes", () => {
     await second.getByRole("button", { name: "Redeem" }).click();
     await expect(second.locator("main").getByRole("alert")).toHaveText(invalid);
   });
+
+  test("an instructor creates a generated code; a student redeems it typed loosely; a grant to an unknown email waits as an invitation", async ({
+    browser,
+    factories,
+    signInAs,
+  }) => {
+    const instructor = await factories.createUser({ role: "INSTRUCTOR" });
+    const course = await factories.createCourse({ instructor, title: `Generated Codes ${stamp()}` });
+    const teacher = await browser.newPage();
+    await signInAs(instructor, teacher);
+    await openStudents(teacher, course.title);
+    // A chosen prefix that is not letters and digits: refused, what was typed is kept.
+    await teacher.getByLabel("Prefix (optional)").fill("spring 26");
+    await teacher.getByRole("button", { name: "Create code" }).click();
+    await expect(teacher.locator('[data-field-error="prefix"]')).toContainText("letters and digits");
+    await expect(teacher.getByLabel("Prefix (optional)")).toHaveValue("spring 26");
+    await teacher.getByLabel("Prefix (optional)").fill("spring26");
+    await teacher.getByLabel("Max uses").fill("3");
+    await teacher.getByRole("button", { name: "Create code" }).click();
+    const row = teacher.getByTestId("access-code-row").first();
+    await expect(row).toBeVisible();
+    const code = (await row.getAttribute("data-code"))!;
+    expect(code).toMatch(/^SPRING26(-[0-9A-HJKMNP-TV-Z]{4}){4}$/);
+    await expect(teacher.getByTestId("code-form").getByRole("status")).toContainText(`Code ${code} created.`);
+    await expect(teacher.getByLabel("Prefix (optional)")).toHaveValue(""); // the form is cleared for the next one
+
+    const student = await browser.newPage();
+    await signInAs(await factories.createUser(), student);
+    await student.goto("/redeem");
+    await student.getByLabel("Access code").fill(` ${code.toLowerCase().replace(/-/g, " ")} `);
+    await student.getByRole("button", { name: "Redeem" }).click();
+    await expect(student.getByTestId("enrolled-badge")).toBeVisible();
+
+    const invitee = `invitee-${stamp()}@example.com`;
+    await teacher.getByLabel("Student email").fill(invitee);
+    await teacher.getByRole("button", { name: "Grant access" }).click();
+    await expect(teacher.getByTestId("grant-form").getByRole("status")).toContainText(`Access granted to ${invitee}.`);
+    const invitation = teacher.getByTestId("invitation-row").filter({ hasText: invitee });
+    await expect(invitation).toBeVisible();
+    await invitation.getByRole("button", { name: "Cancel invitation" }).click();
+    await expect(invitation).toHaveCount(0);
+  });
 });
 
 test.describe("instructor", () => {

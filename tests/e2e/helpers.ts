@@ -70,3 +70,21 @@ export async function revokeAccess(page: Page, email: string) {
   await page.getByTestId("enrollment-row").filter({ hasText: email }).getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByTestId("enrollment-row").filter({ hasText: email })).toHaveAttribute("data-status", "REVOKED");
 }
+
+/** Opens a lesson of a course (by titles) from the catalogue. */
+export async function openLesson(page: Page, course: string, lesson: string) {
+  await openCourse(page, course);
+  await page.getByTestId("syllabus").getByRole("link", { name: lesson }).click();
+  await expect(page.getByTestId("lesson-title")).toHaveText(lesson);
+}
+
+/** Waits for the lesson's player, starts it (muted) and waits until it has played a second. */
+export async function playAndAdvance(page: Page) {
+  const video = page.getByTestId("lesson-video");
+  await expect(page.getByTestId("video-player")).toHaveAttribute("data-ready", "true");
+  await video.evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+    return v.play();
+  });
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
+}

@@ -1,11 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
 import { loadEnvFiles } from "../../lib/config/env-files";
 import { e2e } from "../../playwright.config";
 import { expect, test, type RemoteFactories } from "./fixtures";
-import { openCourse, openStudents, revokeAccess, users } from "./helpers";
+import { openLesson, openStudents, playAndAdvance, revokeAccess, users } from "./helpers";
 
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
@@ -27,22 +26,6 @@ async function enrolledStudent(factories: RemoteFactories, courseSlug: string) {
   const student = await factories.createUser();
   await factories.enrol(student, await factories.findCourse(courseSlug), "active");
   return student;
-}
-
-async function openLesson(page: Page, course: string, lesson: string) {
-  await openCourse(page, course);
-  await page.getByTestId("syllabus").getByRole("link", { name: lesson }).click();
-  await expect(page.getByTestId("lesson-title")).toHaveText(lesson);
-}
-
-async function playAndAdvance(page: Page) {
-  const video = page.getByTestId("lesson-video");
-  await expect(page.getByTestId("video-player")).toHaveAttribute("data-ready", "true");
-  await video.evaluate((v: HTMLVideoElement) => {
-    v.muted = true;
-    return v.play();
-  });
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
 }
 
 test.describe("protected media", () => {
