@@ -61,6 +61,16 @@ export function isAdmin(viewer: Viewer | null): boolean {
   return viewer?.role === "ADMIN";
 }
 
+/** May this viewer list users, disable them, change their roles and end their sessions (/admin/users)? */
+export function canAdministerUsers(viewer: Viewer | null): boolean {
+  return isAdmin(viewer);
+}
+
+/** May this viewer act on this account's sign-in (end its sessions, link or unlink GitHub)? Its owner or an admin. */
+export function canManageAccount(viewer: Viewer | null, userId: string): boolean {
+  return viewer !== null && (viewer.id === userId || canAdministerUsers(viewer));
+}
+
 export function isStaff(viewer: Viewer | null, course: CourseFacts): "admin" | "instructor" | null {
   if (!viewer) return null;
   if (isAdmin(viewer)) return "admin";

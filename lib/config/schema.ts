@@ -63,6 +63,16 @@ export const envSchema = z.object({
   GITHUB_SECRET: optional,
   AUTH_MAX_FAILURES: int(1, 1000).default(5),
   AUTH_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+  /** Sign-in attempts one client address may make per AUTH_CLIENT_WINDOW_MINUTES, checked before any password hashing. */
+  AUTH_CLIENT_MAX_ATTEMPTS: int(1, 100_000).default(30),
+  AUTH_CLIENT_WINDOW_MINUTES: int(1, 24 * 60).default(10),
+  /** Sign-ups one client address may make per SIGNUP_WINDOW_MINUTES. */
+  SIGNUP_MAX_PER_CLIENT: int(1, 100_000).default(10),
+  SIGNUP_WINDOW_MINUTES: int(1, 24 * 60).default(60),
+  /** Failed access-code redemptions per user and per client address per REDEEM_WINDOW_MINUTES. */
+  REDEEM_MAX_FAILURES_PER_USER: int(1, 100_000).default(10),
+  REDEEM_MAX_FAILURES_PER_CLIENT: int(1, 100_000).default(30),
+  REDEEM_WINDOW_MINUTES: int(1, 24 * 60).default(60),
 
   // database
   DATABASE_URL: url_pg.optional(),
@@ -201,7 +211,13 @@ export interface Config {
     github: { clientId: string; clientSecret: string } | null;
     maxFailures: number;
     windowMinutes: number;
+    /** Sign-in attempts per client address and window (any email, any outcome). */
+    clientAttempts: { points: number; durationSeconds: number };
+    /** Sign-ups per client address and window. */
+    signUps: { points: number; durationSeconds: number };
   };
+  /** Failed access-code redemptions allowed per user and per client address and window. */
+  redeem: { perUser: { points: number; durationSeconds: number }; perClient: { points: number; durationSeconds: number } };
   storage: StorageSettings;
   storageServer: { port: number; directory: string; corsOrigins: string[] };
   media: {
@@ -287,6 +303,12 @@ export function parseConfig(env: Env): Config {
       github: e.GITHUB_ID && e.GITHUB_SECRET ? { clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET } : null,
       maxFailures: e.AUTH_MAX_FAILURES,
       windowMinutes: e.AUTH_WINDOW_MINUTES,
+      clientAttempts: { points: e.AUTH_CLIENT_MAX_ATTEMPTS, durationSeconds: e.AUTH_CLIENT_WINDOW_MINUTES * 60 },
+      signUps: { points: e.SIGNUP_MAX_PER_CLIENT, durationSeconds: e.SIGNUP_WINDOW_MINUTES * 60 },
+    },
+    redeem: {
+      perUser: { points: e.REDEEM_MAX_FAILURES_PER_USER, durationSeconds: e.REDEEM_WINDOW_MINUTES * 60 },
+      perClient: { points: e.REDEEM_MAX_FAILURES_PER_CLIENT, durationSeconds: e.REDEEM_WINDOW_MINUTES * 60 },
     },
     storage: {
       bucket: e.S3_BUCKET,

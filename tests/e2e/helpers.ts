@@ -82,12 +82,14 @@ export async function enrolledStudent(factories: RemoteFactories, courseSlug: st
   return student;
 }
 
+/** Opens a lesson of a course (by titles) from the catalogue. */
 export async function openLesson(page: Page, course: string, lesson: string) {
   await openCourse(page, course);
   await page.getByTestId("syllabus").getByRole("link", { name: lesson }).click();
   await expect(page.getByTestId("lesson-title")).toHaveText(lesson);
 }
 
+/** Waits for the lesson's player, starts it (muted) and waits until it has played a second. */
 export async function playAndAdvance(page: Page) {
   const video = page.getByTestId("lesson-video");
   await expect(page.getByTestId("video-player")).toHaveAttribute("data-ready", "true");

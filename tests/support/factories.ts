@@ -11,6 +11,7 @@
  */
 import crypto from "node:crypto";
 import { hash } from "@node-rs/argon2";
+import { accessCodeLookupKey, generateAccessCode } from "@/lib/enrollments/codes";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 
 export type Role = "STUDENT" | "INSTRUCTOR" | "ADMIN";
@@ -20,6 +21,8 @@ export interface UserRef {
   email: string;
   name: string;
   role: Role;
+  /** User.sessionVersion when read: a session minted for the user carries it (JWT `sv`). */
+  sessionVersion: number;
 }
 
 export interface LessonRef {
@@ -73,7 +76,11 @@ export async function createUser(
   const name = opts.name ?? `Test ${role.charAt(0)}${role.slice(1).toLowerCase()} ${email.split("@")[0].slice(-6)}`;
   const passwordHash = opts.password ? await hash(opts.password, ARGON2) : null;
   const u = await db.user.create({ data: { email, name, role, passwordHash } });
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return userRef(u);
+}
+
+function userRef(u: UserRef): UserRef {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion: u.sessionVersion };
 }
 
 export interface LessonSpec {
@@ -171,14 +178,19 @@ export async function enrol(
   return { id: e.id, userId: e.userId, courseId: e.courseId, status: e.status, expiresAt: e.expiresAt };
 }
 
-/** An access code for `course` (stored upper-case, as the app stores codes). */
+/**
+ * An access code for `course`: `code` as given (stored upper-case, with the lookup key the app
+ * computes), or one generated as the app generates them.
+ */
 export async function createAccessCode(
   db: PrismaClient,
   course: { id: string },
   opts: { code?: string; maxUses?: number; expiresAt?: Date | null } = {},
 ): Promise<{ id: string; code: string; maxUses: number }> {
-  const code = (opts.code ?? unique("CODE")).toUpperCase();
-  const ac = await db.accessCode.create({ data: { courseId: course.id, code, maxUses: opts.maxUses ?? 1, expiresAt: opts.expiresAt ?? null } });
+  const code = (opts.code ?? generateAccessCode("TEST")).toUpperCase();
+  const ac = await db.accessCode.create({
+    data: { courseId: course.id, code, lookupKey: accessCodeLookupKey(code), maxUses: opts.maxUses ?? 1, expiresAt: opts.expiresAt ?? null },
+  });
   return { id: ac.id, code: ac.code, maxUses: ac.maxUses };
 }
 
@@ -186,7 +198,7 @@ export async function createAccessCode(
 export async function findUser(db: PrismaClient, email: string): Promise<UserRef> {
   const u = await db.user.findUnique({ where: { email: email.toLowerCase() } });
   if (!u) throw new Error(`No user with email ${email}`);
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return userRef(u);
 }
 
 /** An existing course by slug (e.g. a demo course whose media the seed transcoded). */

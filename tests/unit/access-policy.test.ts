@@ -4,7 +4,9 @@ import {
   type EnrollmentFacts,
   type LessonFacts,
   type Viewer,
+  canAdministerUsers,
   canAuthorCourses,
+  canManageAccount,
   canManageCourse,
   canViewCourse,
   decideCourseAccess,
@@ -134,5 +136,16 @@ describe("roles", () => {
     expect(isInstructorRole(undefined)).toBe(false);
     expect([instructor, admin, student, null].map(canAuthorCourses)).toEqual([true, true, false, false]);
     expect([instructor, admin, student, null].map(isAdmin)).toEqual([false, true, false, false]);
+  });
+});
+
+describe("accounts", () => {
+  it("only admins administer users; an account is managed by its owner or an admin", () => {
+    expect([instructor, admin, student, null].map(canAdministerUsers)).toEqual([false, true, false, false]);
+    expect(canManageAccount(student, student.id)).toBe(true);
+    expect(canManageAccount(student, instructor.id)).toBe(false);
+    expect(canManageAccount(instructor, student.id)).toBe(false);
+    expect(canManageAccount(admin, student.id)).toBe(true);
+    expect(canManageAccount(null, student.id)).toBe(false);
   });
 });
