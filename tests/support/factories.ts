@@ -311,6 +311,11 @@ export async function setRole(db: PrismaClient, user: { id: string }, role: Role
   return { id: u.id, email: u.email, name: u.name, role: u.role };
 }
 
+/** Deletes a course and everything in it (sections, lessons, enrolments, codes, asset rows; not stored objects). */
+export async function deleteCourse(db: PrismaClient, course: { id: string }): Promise<void> {
+  await db.course.deleteMany({ where: { id: course.id } });
+}
+
 /** Removes `user`'s enrolment in `course`, if any (back to "not enrolled"). */
 export async function unenrol(db: PrismaClient, user: { id: string }, course: { id: string }): Promise<void> {
   await db.enrollment.deleteMany({ where: { userId: user.id, courseId: course.id } });
@@ -351,6 +356,7 @@ export const factories = {
   addSection,
   createAsset,
   setRole,
+  deleteCourse,
   unenrol,
   disableUser,
   findRows,
