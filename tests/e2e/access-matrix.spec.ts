@@ -436,6 +436,7 @@ async function restoreEnrolment(f: RemoteFactories, persona: Exclude<PersonaId, 
   else await f.unenrol(user, { id: world.S.id });
 }
 
+// Prints only: each persona's test fails on its own cells (and a persona that could not be set up shows as not run).
 test("the matrix", async () => {
   const { table, line } = renderMatrix(
     ROWS.map((r) => r.name),
