@@ -23,8 +23,8 @@
  * (the former-instructor column has no tokens: it must answer exactly like "student").
  * Tokens: HTTP status; →signin / →forbidden (redirect); panel (200 showing the 403 panel); ok /
  * refused (a server action's own answer); a trailing + when the cell grants, proven by the marks
- * in `shows` or by the database change. `~` (disabled, until the sessions change lands): like
- * anonymous, or any denial.
+ * in `shows` or by the database change. The disabled persona answers like anonymous (its session
+ * ends on the next request), except where the proxy's first gate sees its student role claim.
  *
  * Server actions are called as any client can (support/access-matrix.ts `invokeAction`): POST to a
  * page whose worker holds the action, `Next-Action: <id from the build's manifest>`, the arguments
@@ -91,6 +91,9 @@ const handler = (method: HandlerRow["method"], route: string, what: string, targ
 
 const COURSES = "app/courses/actions.ts";
 const INSTRUCTOR = "app/instructor/actions.ts";
+const ADMIN = "app/admin/actions.ts";
+/** Admin actions go to the users page, where an administrator's browser posts them. */
+const adminPage = () => "/admin/users";
 /** Course actions go to the public course page (no proxy gate in front: the action's own check answers). */
 const coursePage = (w: World) => `/courses/${w.S.slug}`;
 /** Instructor actions go to an editor page, where the instructor's browser posts them. */
@@ -146,187 +149,209 @@ const courseForm = (title: string, slug: string) => form({ title, slug, summary:
 // Expectation columns: anon student enrolled expired revoked disabled other-inst this-inst admin
 const ROWS: Row[] = [
   // Pages. Covers of published courses are public by design; everything else is a mark.
-  page("/", "", () => "/", "200 200 200 200 200 ~ 200 200 200"),
-  page("/courses", "", () => "/courses", "200 200 200 200 200 ~ 200 200 200"),
-  page("/courses/[slug]", "published paid course", (w) => `/courses/${w.S.slug}`, "200 200 200 200 200 ~ 200 200 200"),
-  page("/courses/[slug]", "draft course", (w) => `/courses/${w.D.slug}`, "404 404 404 404 404 ~ 404 200+ 200+", ["draftTitle"]),
-  page("/courses/[slug]/lessons/[lessonId]", "paid lesson", (w) => `/courses/${w.S.slug}/lessons/${w.S.paidLesson}`, "403 403 200+ 403 403 ~ 403 200+ 200+", ["body", "media", "signed"]),
-  page("/courses/[slug]/lessons/[lessonId]", "free preview", (w) => `/courses/${w.S.slug}/lessons/${w.S.previewLesson}`, "200+ 200+ 200+ 200+ 200+ ~ 200+ 200+ 200+", ["preview", "previewMedia", "signed"]),
-  page("/courses/[slug]/lessons/[lessonId]", "lesson that opens later", (w) => `/courses/${w.S.slug}/lessons/${w.S.dripLesson}`, "403 403 403 403 403 ~ 403 200+ 200+", ["drip"]),
-  page("/courses/[slug]/lessons/[lessonId]", "draft lesson", (w) => `/courses/${w.D.slug}/lessons/${w.D.lesson}`, "404 404 404 404 404 ~ 404 200+ 200+", ["draft", "draftTitle"]),
-  page("/dashboard", "", () => "/dashboard", "→signin 200 200 200 200 ~ 200 200 200"),
-  page("/instructor", "", () => "/instructor", "→signin →forbidden →forbidden →forbidden →forbidden ~ 200 200+ 200+", ["draftTitle"]),
-  page("/instructor/courses/new", "", () => "/instructor/courses/new", "→signin →forbidden →forbidden →forbidden →forbidden ~ 200 200 200"),
-  page("/instructor/courses/[courseId]", "subject", (w) => `/instructor/courses/${w.S.id}`, "→signin →forbidden →forbidden →forbidden →forbidden ~ panel 200 200"),
-  page("/instructor/courses/[courseId]", "draft", (w) => `/instructor/courses/${w.D.id}`, "→signin →forbidden →forbidden →forbidden →forbidden ~ panel 200+ 200+", ["draftTitle"]),
-  page("/instructor/courses/[courseId]/lessons/[lessonId]", "paid lesson", (w) => `/instructor/courses/${w.S.id}/lessons/${w.S.paidLesson}`, "→signin →forbidden →forbidden →forbidden →forbidden ~ panel 200+ 200+", ["body"]),
-  page("/instructor/courses/[courseId]/lessons/[lessonId]", "own course id + paid lesson", (w) => `/instructor/courses/${w.O.id}/lessons/${w.S.paidLesson}`, "→signin →forbidden →forbidden →forbidden →forbidden ~ 404 panel 404"),
-  page("/instructor/courses/[courseId]/students", "subject", (w) => `/instructor/courses/${w.S.id}/students`, "→signin →forbidden →forbidden →forbidden →forbidden ~ panel 200+ 200+", ["code"]),
+  page("/", "", () => "/", "200 200 200 200 200 200 200 200 200"),
+  page("/courses", "", () => "/courses", "200 200 200 200 200 200 200 200 200"),
+  page("/courses/[slug]", "published paid course", (w) => `/courses/${w.S.slug}`, "200 200 200 200 200 200 200 200 200"),
+  page("/courses/[slug]", "draft course", (w) => `/courses/${w.D.slug}`, "404 404 404 404 404 404 404 200+ 200+", ["draftTitle"]),
+  page("/courses/[slug]/lessons/[lessonId]", "paid lesson", (w) => `/courses/${w.S.slug}/lessons/${w.S.paidLesson}`, "403 403 200+ 403 403 403 403 200+ 200+", ["body", "media", "signed"]),
+  page("/courses/[slug]/lessons/[lessonId]", "free preview", (w) => `/courses/${w.S.slug}/lessons/${w.S.previewLesson}`, "200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+", ["preview", "previewMedia", "signed"]),
+  page("/courses/[slug]/lessons/[lessonId]", "lesson that opens later", (w) => `/courses/${w.S.slug}/lessons/${w.S.dripLesson}`, "403 403 403 403 403 403 403 200+ 200+", ["drip"]),
+  page("/courses/[slug]/lessons/[lessonId]", "draft lesson", (w) => `/courses/${w.D.slug}/lessons/${w.D.lesson}`, "404 404 404 404 404 404 404 200+ 200+", ["draft", "draftTitle"]),
+  page("/dashboard", "", () => "/dashboard", "→signin 200 200 200 200 →signin 200 200 200"),
+  page("/instructor", "", () => "/instructor", "→signin →forbidden →forbidden →forbidden →forbidden →forbidden 200 200+ 200+", ["draftTitle"]),
+  page("/instructor/courses/new", "", () => "/instructor/courses/new", "→signin →forbidden →forbidden →forbidden →forbidden →forbidden 200 200 200"),
+  page("/instructor/courses/[courseId]", "subject", (w) => `/instructor/courses/${w.S.id}`, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden panel 200 200"),
+  page("/instructor/courses/[courseId]", "draft", (w) => `/instructor/courses/${w.D.id}`, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden panel 200+ 200+", ["draftTitle"]),
+  page("/instructor/courses/[courseId]/lessons/[lessonId]", "paid lesson", (w) => `/instructor/courses/${w.S.id}/lessons/${w.S.paidLesson}`, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden panel 200+ 200+", ["body"]),
+  page("/instructor/courses/[courseId]/lessons/[lessonId]", "own course id + paid lesson", (w) => `/instructor/courses/${w.O.id}/lessons/${w.S.paidLesson}`, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden 404 panel 404"),
+  page("/instructor/courses/[courseId]/students", "subject", (w) => `/instructor/courses/${w.S.id}/students`, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden panel 200+ 200+", ["code"]),
+  page("/instructor/courses/[courseId]/access", "subject's access log", (w) => `/instructor/courses/${w.S.id}/access`, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden panel 200 200"),
+  // Accounts decide access too: only administrators manage them (their sessions end on a change).
+  page("/admin/users", "", () => "/admin/users", "→signin panel panel panel panel →signin panel panel 200"),
 
   // Route handlers.
-  handler("GET", "/api/assets/[assetId]", "paid lesson's attachment", async (c) => ({ path: `/api/assets/${c.w.S.attachmentId}` }), "401 403 403 403 403 ~ 403 200 200"),
+  handler("GET", "/api/assets/[assetId]", "paid lesson's attachment", async (c) => ({ path: `/api/assets/${c.w.S.attachmentId}` }), "401 403 403 403 403 401 403 200 200"),
   handler("DELETE", "/api/assets/[assetId]", "failed attachment", async (c) => {
     const a = await c.f.createAsset({ courseId: c.w.M.id, lessonId: c.w.M.lesson, kind: "ATTACHMENT", status: "FAILED" });
     return { path: `/api/assets/${a.id}`, effect: await disappears(c, "asset", { id: a.id }) };
-  }, "401 403 403 403 403 ~ 403 204+ 204+"),
-  handler("GET", "/api/lessons/[lessonId]/hls/[...path]", "paid lesson's 360p playlist", async (c) => ({ path: `/api/lessons/${c.w.S.paidLesson}/hls/360p/index.m3u8` }), "401 403 200+ 403 403 ~ 403 200+ 200+", ["media", "signed"]),
-  handler("POST", "/api/lessons/[lessonId]/media-session", "paid lesson", async (c) => ({ path: `/api/lessons/${c.w.S.paidLesson}/media-session` }), "401 403 200+ 403 403 ~ 403 200+ 200+", ["cookie"]),
-  handler("POST", "/api/lessons/[lessonId]/media-session", "free preview", async (c) => ({ path: `/api/lessons/${c.w.S.previewLesson}/media-session` }), "200+ 200+ 200+ 200+ 200+ ~ 200+ 200+ 200+", ["cookie"]),
-  handler("POST", "/api/lessons/[lessonId]/media-session", "lesson that opens later", async (c) => ({ path: `/api/lessons/${c.w.S.dripLesson}/media-session` }), "403 403 403 403 403 ~ 403 200+ 200+", ["cookie"]),
+  }, "401 403 403 403 403 401 403 204+ 204+"),
+  handler("GET", "/api/lessons/[lessonId]/hls/[...path]", "paid lesson's 360p playlist", async (c) => ({ path: `/api/lessons/${c.w.S.paidLesson}/hls/360p/index.m3u8` }), "401 403 200+ 403 403 401 403 200+ 200+", ["media", "signed"]),
+  handler("POST", "/api/lessons/[lessonId]/media-session", "paid lesson", async (c) => ({ path: `/api/lessons/${c.w.S.paidLesson}/media-session` }), "401 403 200+ 403 403 401 403 200+ 200+", ["cookie"]),
+  handler("POST", "/api/lessons/[lessonId]/media-session", "free preview", async (c) => ({ path: `/api/lessons/${c.w.S.previewLesson}/media-session` }), "200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+", ["cookie"]),
+  handler("POST", "/api/lessons/[lessonId]/media-session", "lesson that opens later", async (c) => ({ path: `/api/lessons/${c.w.S.dripLesson}/media-session` }), "403 403 403 403 403 403 403 200+ 200+", ["cookie"]),
   handler("POST", "/api/lessons/[lessonId]/progress", "paid lesson", async (c) => {
     const positionSeconds = 1000 + Math.floor(Math.random() * 80_000);
     return { path: `/api/lessons/${c.w.S.paidLesson}/progress`, body: { positionSeconds }, effect: await appears(c, "lessonProgress", { lessonId: c.w.S.paidLesson, lastPositionSeconds: positionSeconds }) };
-  }, "401 403 200+ 403 403 ~ 403 200+ 200+"),
+  }, "401 403 200+ 403 403 401 403 200+ 200+"),
   handler("POST", "/api/uploads", "attachment for a lesson", async (c) => {
     const fileName = `matrix-${c.tag}.txt`;
     return { path: "/api/uploads", body: { courseId: c.w.M.id, lessonId: c.w.M.lesson, kind: "ATTACHMENT", fileName, contentType: "text/plain", bytes: 20 }, effect: await appears(c, "asset", { fileName }) };
-  }, "401 403 403 403 403 ~ 403 201+ 201+", ["upload"]),
+  }, "401 403 403 403 403 401 403 201+ 201+", ["upload"]),
   handler("POST", "/api/uploads", "own course id + someone else's lesson", async (c) => {
     const fileName = `matrix-${c.tag}.txt`;
     return { path: "/api/uploads", body: { courseId: c.w.O.id, lessonId: c.w.M.lesson, kind: "ATTACHMENT", fileName, contentType: "text/plain", bytes: 20 }, effect: await appears(c, "asset", { fileName }) };
-  }, "401 403 403 403 403 ~ 404 403 404"),
+  }, "401 403 403 403 403 401 404 403 404"),
   handler("DELETE", "/api/uploads/[uploadId]", "unfinished upload", async (c) => {
     const up = await startUpload(c.owner, c.w, { fileName: `matrix-${c.tag}.txt`, bytes: 20 });
     return { path: `/api/uploads/${up.uploadId}`, effect: await disappears(c, "upload", { id: up.uploadId }) };
-  }, "401 403 403 403 403 ~ 403 204+ 204+"),
-  handler("GET", "/api/uploads/[uploadId]/parts", "single-PUT upload", async (c) => ({ path: `/api/uploads/${c.w.uploads.put}/parts` }), "401 403 403 403 403 ~ 403 200+ 200+", ["upload"]),
-  handler("POST", "/api/uploads/[uploadId]/parts", "multipart upload", async (c) => ({ path: `/api/uploads/${c.w.uploads.multipart}/parts`, body: { partNumbers: [1, 2] } }), "401 403 403 403 403 ~ 403 200+ 200+", ["upload"]),
+  }, "401 403 403 403 403 401 403 204+ 204+"),
+  handler("GET", "/api/uploads/[uploadId]/parts", "single-PUT upload", async (c) => ({ path: `/api/uploads/${c.w.uploads.put}/parts` }), "401 403 403 403 403 401 403 200+ 200+", ["upload"]),
+  handler("POST", "/api/uploads/[uploadId]/parts", "multipart upload", async (c) => ({ path: `/api/uploads/${c.w.uploads.multipart}/parts`, body: { partNumbers: [1, 2] } }), "401 403 403 403 403 401 403 200+ 200+", ["upload"]),
   handler("POST", "/api/uploads/[uploadId]/complete", "bytes sent", async (c) => {
     const bytes = Buffer.from(`matrix complete cell ${c.tag}\n`);
     const up = await startUpload(c.owner, c.w, { fileName: `matrix-${c.tag}.txt`, bytes: bytes.length });
     await putBytes(c.owner, up, bytes);
     return { path: `/api/uploads/${up.uploadId}/complete`, body: {}, effect: await appears(c, "asset", { id: up.assetId, status: "READY" }) };
-  }, "401 403 403 403 403 ~ 403 200+ 200+"),
+  }, "401 403 403 403 403 401 403 200+ 200+"),
 
   // The media edge, with whatever cookies the persona obtained from media-session.
-  edge("paid lesson", (w) => ({ lessonId: w.S.paidLesson, key: w.S.paidMaster }), "403 403 200+ 403 403 ~ 403 200+ 200+"),
-  edge("free preview", (w) => ({ lessonId: w.S.previewLesson, key: w.S.previewMaster }), "200+ 200+ 200+ 200+ 200+ ~ 200+ 200+ 200+"),
+  edge("paid lesson", (w) => ({ lessonId: w.S.paidLesson, key: w.S.paidMaster }), "403 403 200+ 403 403 403 403 200+ 200+"),
+  edge("free preview", (w) => ({ lessonId: w.S.previewLesson, key: w.S.previewMaster }), "200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+ 200+"),
 
   // Server actions of the course pages (bound arguments come from the client: any value can be sent).
   action(COURSES, "enrollAction", "subject (paid)", async (c) => ({
     args: [c.w.S.id, c.w.S.slug],
     effect: await changes(c, "enrollment", { userId: c.user?.id ?? "-", courseId: c.w.S.id }),
-  }), "→signin refused refused refused refused ~ refused refused refused", { changesOwnEnrolment: true }),
+  }), "→signin refused refused refused refused →signin refused refused refused", { changesOwnEnrolment: true }),
   action(COURSES, "setCompletedAction", "paid lesson", async (c) => ({
     args: [c.w.S.paidLesson, `/courses/${c.w.S.slug}/lessons/${c.w.S.paidLesson}`, true],
     effect: await changes(c, "lessonProgress", { userId: c.user?.id ?? "-", lessonId: c.w.S.paidLesson, completed: true }),
-  }), "refused refused ok+ refused refused ~ refused ok+ ok+"),
+  }), "refused refused ok+ refused refused refused refused ok+ ok+"),
   action(COURSES, "redeemAction", "a code of the subject", async (c) => {
     const code = (await c.f.createAccessCode({ id: c.w.S.id }, { code: `MX-${c.tag}` })).code;
     return { args: [null, form({ code })], effect: await appears(c, "accessCode", { code, uses: 1 }) };
-  }, "refused ok+ refused ok+ refused ~ ok+ ok+ ok+", { changesOwnEnrolment: true }),
+  }, "refused ok+ refused ok+ refused refused ok+ ok+ ok+", { changesOwnEnrolment: true }),
 
   // Server actions of the instructor area.
   action(INSTRUCTOR, "createCourseAction", "new course", async (c) => ({
     args: [null, courseForm(`Matrix course ${c.tag}`, `matrix-${c.tag}`)],
     effect: await appears(c, "course", { slug: `matrix-${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ ok+ ok+ ok+", { page: () => "/instructor/courses/new" }),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden ok+ ok+ ok+", { page: () => "/instructor/courses/new" }),
   action(INSTRUCTOR, "updateCourseAction", "sandbox course", async (c) => ({
     args: [c.w.M.id, null, courseForm(`Matrix sandbox ${c.tag}`, c.w.M.slug)],
     effect: await appears(c, "course", { id: c.w.M.id, title: `Matrix sandbox ${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "setPublishedAction", "draft course", async (c) => {
     const draft = await freshDraft(c);
     return { args: [draft.id, true], effect: await appears(c, "course", { id: draft.id, published: true }), cleanup: () => c.f.deleteCourse(draft) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "addSectionAction", "sandbox course", async (c) => ({
     args: [c.w.M.id, null, form({ title: `Matrix section ${c.tag}` })],
     effect: await appears(c, "section", { courseId: c.w.M.id, title: `Matrix section ${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "renameSectionAction", "sandbox section", async (c) => ({
     args: [c.w.M.id, c.w.M.section, null, form({ title: `Renamed ${c.tag}` })],
     effect: await appears(c, "section", { id: c.w.M.section, title: `Renamed ${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "deleteSectionAction", "sandbox section", async (c) => {
     const s = await freshSection(c);
     return { args: [c.w.M.id, s.id], effect: await disappears(c, "section", { id: s.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "moveSectionAction", "sandbox section up", async (c) => {
     const s = await freshSection(c);
     return { args: [c.w.M.id, s.id, "up"], effect: await changes(c, "section", { id: s.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "addLessonAction", "sandbox section", async (c) => ({
     args: [c.w.M.id, c.w.M.section, null, lessonForm(c.tag)],
     effect: await appears(c, "lesson", { title: `Matrix lesson ${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "updateLessonAction", "sandbox lesson", async (c) => {
     const l = (await freshSection(c, 1)).lessons[0];
     return { args: [c.w.M.id, l.id, null, lessonForm(c.tag)], effect: await appears(c, "lesson", { id: l.id, body: `Matrix body ${c.tag}` }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "deleteLessonAction", "sandbox lesson", async (c) => {
     const l = (await freshSection(c, 1)).lessons[0];
     return { args: [c.w.M.id, l.id, false], effect: await disappears(c, "lesson", { id: l.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "moveLessonAction", "sandbox lesson up", async (c) => {
     const l = (await freshSection(c, 2)).lessons[1];
     return { args: [c.w.M.id, l.id, "up"], effect: await changes(c, "lesson", { id: l.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "grantAccessAction", "subject, a new student", async (c) => {
     const { user } = await freshStudent(c, null);
     return { args: [c.w.S.id, null, form({ email: user.email, expiresAt: "" })], effect: await appears(c, "enrollment", { userId: user.id, courseId: c.w.S.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "restoreAccessAction", "subject, a revoked student", async (c) => {
     const { user } = await freshStudent(c, "revoked");
     return { args: [c.w.S.id, user.email], effect: await appears(c, "enrollment", { userId: user.id, courseId: c.w.S.id, status: "ACTIVE" }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "revokeAccessAction", "subject, an active student", async (c) => {
     const { enrolment } = await freshStudent(c, "active");
     return { args: [c.w.S.id, enrolment!.id], effect: await appears(c, "enrollment", { id: enrolment!.id, status: "REVOKED" }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "setExpiryAction", "subject, an active student", async (c) => {
     const { enrolment } = await freshStudent(c, "active");
     return { args: [c.w.S.id, enrolment!.id, null, form({ expiresAt: "2031-01-01" })], effect: await changes(c, "enrollment", { id: enrolment!.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
-  action(INSTRUCTOR, "createAccessCodeAction", "subject", async (c) => {
-    const code = `MX-NEW-${c.tag.toUpperCase()}`;
-    return { args: [c.w.S.id, null, form({ code, maxUses: "1", expiresAt: "" })], effect: await appears(c, "accessCode", { code }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
+  action(INSTRUCTOR, "createAccessCodeAction", "subject", async (c) => ({
+    // The server generates the code; the change is a new code of the subject.
+    args: [c.w.S.id, null, form({ prefix: "MX", maxUses: "1", expiresAt: "" })],
+    effect: await changes(c, "accessCode", { courseId: c.w.S.id }),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
+  action(INSTRUCTOR, "cancelInvitationAction", "subject, a pending invitation", async (c) => {
+    const invitation = await c.f.createInvitation({ id: c.w.S.id }, `matrix-invite-${c.tag}@example.com`, c.w.users.thisInstructor);
+    return { args: [c.w.S.id, invitation.id], effect: await disappears(c, "invitation", { id: invitation.id }) };
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
+
+  // Server actions of the user administration.
+  action(ADMIN, "setUserDisabledAction", "a student", async (c) => {
+    const { user } = await freshStudent(c, "active");
+    return { args: [user.id, true], effect: await appears(c, "user", { id: user.id, disabled: true }) };
+  }, "→signin refused refused refused refused refused refused refused ok+", { page: adminPage }),
+  action(ADMIN, "setUserRoleAction", "a student made instructor", async (c) => {
+    const { user } = await freshStudent(c, null);
+    return { args: [user.id, null, form({ role: "INSTRUCTOR" })], effect: await appears(c, "user", { id: user.id, role: "INSTRUCTOR" }) };
+  }, "→signin refused refused refused refused refused refused refused ok+", { page: adminPage }),
+  action(ADMIN, "endUserSessionsAction", "a student", async (c) => {
+    const { user } = await freshStudent(c, "active");
+    return { args: [user.id], effect: await changes(c, "user", { id: user.id }) };
+  }, "→signin refused refused refused refused refused refused refused ok+", { page: adminPage }),
   action(INSTRUCTOR, "deleteAssetAction", "failed attachment", async (c) => {
     const a = await c.f.createAsset({ courseId: c.w.M.id, lessonId: c.w.M.lesson, kind: "ATTACHMENT", status: "FAILED" });
     return { args: [a.id], effect: await disappears(c, "asset", { id: a.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
   action(INSTRUCTOR, "retryVideoAction", "video whose processing failed", async (c) => {
     const a = await c.f.createAsset({ courseId: c.w.M.id, lessonId: c.w.M.lesson, kind: "VIDEO", status: "FAILED", failedTranscode: { uploadedBy: c.w.users.thisInstructor } });
     return { args: [a.id], effect: await changes(c, "asset", { id: a.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused ok+ ok+"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused ok+ ok+"),
 
   // The other instructor's attack: their own course id, a child of a course they do not teach.
   action(INSTRUCTOR, "addLessonAction", "own course id + someone else's section", async (c) => ({
     args: [c.w.O.id, c.w.M.section, null, lessonForm(c.tag)],
     effect: await appears(c, "lesson", { title: `Matrix lesson ${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "renameSectionAction", "own course id + someone else's section", async (c) => ({
     args: [c.w.O.id, c.w.M.section, null, form({ title: `Renamed ${c.tag}` })],
     effect: await appears(c, "section", { id: c.w.M.section, title: `Renamed ${c.tag}` }),
-  }), "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }), "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "deleteSectionAction", "own course id + someone else's section", async (c) => {
     const s = await freshSection(c);
     return { args: [c.w.O.id, s.id], effect: await disappears(c, "section", { id: s.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "moveSectionAction", "own course id + someone else's section", async (c) => {
     const s = await freshSection(c);
     return { args: [c.w.O.id, s.id, "up"], effect: await changes(c, "section", { id: s.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "updateLessonAction", "own course id + someone else's lesson", async (c) => {
     const l = (await freshSection(c, 1)).lessons[0];
     return { args: [c.w.O.id, l.id, null, lessonForm(c.tag)], effect: await changes(c, "lesson", { id: l.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "deleteLessonAction", "own course id + someone else's lesson", async (c) => {
     const l = (await freshSection(c, 1)).lessons[0];
     return { args: [c.w.O.id, l.id, false], effect: await disappears(c, "lesson", { id: l.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "moveLessonAction", "own course id + someone else's lesson", async (c) => {
     const l = (await freshSection(c, 2)).lessons[1];
     return { args: [c.w.O.id, l.id, "up"], effect: await changes(c, "lesson", { id: l.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "revokeAccessAction", "own course id + someone else's enrolment", async (c) => {
     const { enrolment } = await freshStudent(c, "active");
     return { args: [c.w.O.id, enrolment!.id], effect: await changes(c, "enrollment", { id: enrolment!.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
   action(INSTRUCTOR, "setExpiryAction", "own course id + someone else's enrolment", async (c) => {
     const { enrolment } = await freshStudent(c, "active");
     return { args: [c.w.O.id, enrolment!.id, null, form({ expiresAt: "2031-01-01" })], effect: await changes(c, "enrollment", { id: enrolment!.id }) };
-  }, "→signin →forbidden →forbidden →forbidden →forbidden ~ refused refused refused"),
+  }, "→signin →forbidden →forbidden →forbidden →forbidden →forbidden refused refused refused"),
 ];
 
 /** Routes and actions in the build that touch no course content, media or uploads: one line each, with the reason. */
@@ -340,6 +365,10 @@ const NOT_COURSE_CONTENT: Record<string, string> = {
   "/api/auth/[...nextauth]": "next-auth's sign-in, sign-out and session endpoints: sessions, not course content (sessions.spec.ts)",
   "/api/health": "liveness of the app, database and storage; no data",
   "/api/signup": "creates a student account; no course data",
+  "/account": "the signed-in viewer's own account (name, linked GitHub, sign out everywhere); no course data",
+  "app/account/actions.ts#signOutEverywhereAction": "ends the viewer's own sessions only (sessions.test.ts)",
+  "app/account/actions.ts#startGitHubLinkAction": "starts linking GitHub to the viewer's own account (github.test.ts)",
+  "app/account/actions.ts#unlinkGitHubAction": "unlinks GitHub from the viewer's own account (github.test.ts)",
 };
 
 // ---- tests --------------------------------------------------------------------------------------

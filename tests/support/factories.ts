@@ -334,23 +334,25 @@ export async function unenrol(db: PrismaClient, user: { id: string }, course: { 
 }
 
 /**
- * Disables an account (`User.disabled`). Raw SQL, the one exception to "plain Prisma calls
- * only": the column comes with the sessions change, and until its migration is applied this
- * fails with `column "disabled" of relation "User" does not exist` instead of leaving an
- * account that is not disabled at all. Once the column is in the schema, this can become
- * `db.user.update({ where: { id }, data: { disabled: true } })`.
+ * Disables an account (`User.disabled`) without touching its session version: the matrix checks
+ * that the flag alone ends what an existing session can do.
  */
 export async function disableUser(db: PrismaClient, user: { id: string }): Promise<void> {
-  await db.$executeRaw`UPDATE "User" SET "disabled" = true WHERE "id" = ${user.id}`;
+  await db.user.update({ where: { id: user.id }, data: { disabled: true } });
 }
 
 /** Tables tests read back (e.g. to check what an action changed). */
-export type RowModel = "course" | "section" | "lesson" | "enrollment" | "accessCode" | "asset" | "upload" | "lessonProgress";
+export type RowModel = "course" | "section" | "lesson" | "enrollment" | "accessCode" | "asset" | "upload" | "lessonProgress" | "user" | "invitation";
 
 /** The rows of `model` matching a Prisma `where` (plain objects: columns only). */
 export async function findRows(db: PrismaClient, model: RowModel, where: Record<string, unknown>): Promise<Record<string, unknown>[]> {
   const delegate = db[model] as unknown as { findMany(args: { where: Record<string, unknown> }): Promise<Record<string, unknown>[]> };
   return delegate.findMany({ where });
+}
+
+/** A pending invitation (a grant to an email with no account yet) to `course`. */
+export async function createInvitation(db: PrismaClient, course: { id: string }, email: string, grantedBy: { id: string }): Promise<{ id: string }> {
+  return db.invitation.create({ data: { courseId: course.id, email: email.toLowerCase(), grantedById: grantedBy.id }, select: { id: true } });
 }
 
 /** Every factory by name: the e2e helper process dispatches on this. */
@@ -369,6 +371,7 @@ export const factories = {
   createAsset,
   setRole,
   deleteCourse,
+  createInvitation,
   unenrol,
   disableUser,
   findRows,

@@ -348,9 +348,7 @@ export function sampleUrl(route: string): string {
  * an HTTP status (`200`, `403`, `404`, `401`, `201`, `204`), `→signin` / `→forbidden` (a redirect
  * to the sign-in or 403 page), `panel` (HTTP 200 showing the 403 panel), for actions `ok` /
  * `refused` (the action's own answer), and a trailing `+` when the cell GRANTED: every mark the
- * row lists appeared and its database change happened. `deny` in an expectation accepts any
- * token without `+` (used for the disabled persona, whose exact answer the sessions change
- * decides).
+ * row lists appeared and its database change happened.
  */
 export type Token = string;
 
@@ -501,10 +499,7 @@ export type Effect = () => Promise<boolean>;
 interface RowCommon {
   /** The label in the table: the route (or action) and what it targets. */
   name: string;
-  /**
-   * One token per persona of COLUMNS, in order (see Token). `~` (the disabled persona for now):
-   * the same answer as anonymous, or any denial, with nothing shown.
-   */
+  /** One token per persona of COLUMNS, in order (see Token). */
   expect: string;
   /** Marks a granting cell must show (and every other cell must not). */
   shows?: Shown[];
@@ -546,7 +541,7 @@ export type Row = PageRow | HandlerRow | ActionRow | EdgeRow;
 export function expectationsOf(row: Row): Record<PersonaId, Token[]> {
   const tokens = row.expect.trim().split(/\s+/);
   if (tokens.length !== COLUMNS.length) throw new Error(`${row.name}: ${tokens.length} expectations for ${COLUMNS.length} columns`);
-  const own = new Map(COLUMNS.map((id, i) => [id, tokens[i] === "~" ? [tokens[0], "deny"] : [tokens[i]]]));
+  const own = new Map(COLUMNS.map((id, i) => [id, [tokens[i]]]));
   const out = {} as Record<PersonaId, Token[]>;
   for (const p of PERSONAS) out[p.id] = own.get(likeOf(p.id) ?? p.id)!;
   return out;
