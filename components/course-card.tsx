@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { CatalogueCourse } from "@/lib/courses/queries";
+import type { CatalogueCourse } from "@/lib/courses/catalogue";
 import { Badge } from "@/components/ui";
 import { formatPrice } from "@/lib/format";
 import { CourseCover } from "./course-cover";
