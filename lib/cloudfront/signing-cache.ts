@@ -6,9 +6,9 @@
  * hold the resource and the expiry). RSA PKCS#1 v1.5 signatures are deterministic; ECDSA ones
  * are randomised, but any valid signature of a policy stays valid for that policy, so reusing
  * the first one is just as correct (and keeps the URL stable for browser caches). Entries are
- * keyed by a SHA-256 digest of length-prefixed (key id, public key fingerprint, hash
- * algorithm, policy): a key change, even under the same id, never finds another key's
- * signature. An entry is dropped when the policy it signs expires.
+ * keyed by a SHA-256 digest of (key id, public key fingerprint, hash algorithm, policy), 44
+ * characters whatever the policy's length: a key change, even under the same id, never finds
+ * another key's signature. An entry is dropped when the policy it signs expires.
  *
  * Not to be confused with the edge's `SignatureCache` (verify.ts), which caches verification
  * outcomes.
@@ -39,15 +39,13 @@ export function signingIdentity(id: string, publicKey: KeyObject): SigningIdenti
   return { id, fingerprint };
 }
 
+/**
+ * SHA-256 of (key id, fingerprint, hash algorithm, policy): the id is 1-128 characters of
+ * `A-Z a-z 0-9 . _ -` (key ring), the fingerprint fixed-length base64 and the algorithm a
+ * fixed word, so the `\n`-joined prefix is unambiguous and the policy, last, needs no length.
+ */
 function entryKey(identity: SigningIdentity, hash: HashAlgorithm, policy: string): string {
-  const h = createHash("sha256");
-  for (const part of [identity.id, identity.fingerprint, hash, policy]) {
-    const bytes = Buffer.from(part, "utf8");
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(bytes.length);
-    h.update(len).update(bytes);
-  }
-  return h.digest("base64");
+  return createHash("sha256").update(`${identity.id}\n${identity.fingerprint}\n${hash}\n`).update(policy).digest("base64");
 }
 
 export class SigningCache {
