@@ -5,8 +5,8 @@ import { CATALOGUE_PAGE_SIZE, type CatalogueParams } from "./catalogue-params";
 
 /**
  * The published-course catalogue, one page at a time (ADR 049): filters and full-text search in
- * SQL (one statement for the page's ids and the total), then the cards of that page only, with
- * what a card shows and nothing more (no description, no sections: a lesson count).
+ * SQL (the page's ids and the total), then the cards of that page only, with what a card shows
+ * and nothing more (no description, no sections: a lesson count).
  */
 
 export interface CatalogueCourse {
@@ -73,11 +73,12 @@ async function cards(ids: string[]): Promise<CatalogueCourse[]> {
 }
 
 /**
- * One catalogue page. Without a search: newest first (`publishedAt desc, id`), by the index
- * `Course(published, publishedAt desc, id)`. With one: `websearch_to_tsquery('english', q)`
- * against the generated `searchVector` (GIN index), most relevant first (`ts_rank_cd`, title
- * weighing more than summary), then newest. The total comes with the page (`count(*) over ()`);
- * an empty page past the first is out of range.
+ * One catalogue page. Without a search: newest first (`publishedAt desc, id`), read in that
+ * order from the index `Course(published, publishedAt desc, id)`. With one:
+ * `websearch_to_tsquery('english', q)` against the generated `searchVector` (GIN index), most
+ * relevant first (`ts_rank_cd`, title weighing more than summary), then newest. The total is
+ * a separate count run alongside the page's ids (an index-only count: `count(*) over ()` would
+ * make every page read every match), then the page's cards are loaded.
  */
 export async function listCatalogue(params: CatalogueParams, pageSize = CATALOGUE_PAGE_SIZE): Promise<CataloguePage> {
   const conditions: Prisma.Sql[] = [Prisma.sql`c."published"`];
@@ -86,24 +87,22 @@ export async function listCatalogue(params: CatalogueParams, pageSize = CATALOGU
   if (params.instructor) {
     conditions.push(Prisma.sql`EXISTS (SELECT 1 FROM "CourseInstructor" ci WHERE ci."courseId" = c."id" AND ci."userId" = ${params.instructor})`);
   }
+  const where = Prisma.join(conditions, " AND ");
   const order = params.q
     ? Prisma.sql`ts_rank_cd(c."searchVector", websearch_to_tsquery('english', ${params.q})) DESC, c."publishedAt" DESC, c."id"`
     : Prisma.sql`c."publishedAt" DESC, c."id"`;
   const offset = (params.page - 1) * pageSize;
-  const rows = await db.$queryRaw<{ id: string; total: bigint }[]>`
-    SELECT c."id", count(*) OVER () AS total
-    FROM "Course" c
-    WHERE ${Prisma.join(conditions, " AND ")}
-    ORDER BY ${order}
-    LIMIT ${pageSize} OFFSET ${offset}`;
-  const total = rows.length ? Number(rows[0].total) : 0;
-  const outOfRange = rows.length === 0 && params.page > 1;
+  const [[{ total }], rows] = await Promise.all([
+    db.$queryRaw<[{ total: bigint }]>`SELECT count(*) AS total FROM "Course" c WHERE ${where}`,
+    db.$queryRaw<{ id: string }[]>`SELECT c."id" FROM "Course" c WHERE ${where} ORDER BY ${order} LIMIT ${pageSize} OFFSET ${offset}`,
+  ]);
+  const pageCount = Math.max(1, Math.ceil(Number(total) / pageSize));
   return {
     courses: await cards(rows.map((r) => r.id)),
-    total,
+    total: Number(total),
     page: params.page,
-    pageCount: Math.max(1, Math.ceil(total / pageSize)),
-    outOfRange,
+    pageCount,
+    outOfRange: params.page > pageCount,
   };
 }
 
