@@ -20,7 +20,6 @@ export function CatalogueFilters({
   maxLength: number;
   active: boolean;
 }) {
-  const select = `${inputClass} sm:w-44`;
   return (
     <form role="search" action="/courses" method="get" className="mb-8 flex flex-col gap-3 sm:flex-row sm:items-end" data-testid="catalogue-filters">
       <div className="flex-1">
@@ -29,29 +28,17 @@ export function CatalogueFilters({
         </label>
         <input id="q" name="q" type="search" defaultValue={q} maxLength={maxLength} placeholder="Search titles and summaries…" className={inputClass} />
       </div>
-      <div>
-        <label htmlFor="price" className="sr-only">
-          Price
-        </label>
-        <select id="price" name="price" defaultValue={price} className={select}>
-          <option value="">Free and paid</option>
-          <option value="free">Free</option>
-          <option value="paid">Paid</option>
-        </select>
-      </div>
-      <div>
-        <label htmlFor="instructor" className="sr-only">
-          Instructor
-        </label>
-        <select id="instructor" name="instructor" defaultValue={instructor} className={select}>
-          <option value="">Any instructor</option>
-          {instructors.map((i) => (
-            <option key={i.id} value={i.id}>
-              {i.name}
-            </option>
-          ))}
-        </select>
-      </div>
+      <FilterSelect
+        name="price"
+        label="Price"
+        value={price}
+        options={[
+          ["", "Free and paid"],
+          ["free", "Free"],
+          ["paid", "Paid"],
+        ]}
+      />
+      <FilterSelect name="instructor" label="Instructor" value={instructor} options={[["", "Any instructor"], ...instructors.map((i): [string, string] => [i.id, i.name])]} />
       <button type="submit" className={buttonClass("primary")}>
         Search
       </button>
@@ -61,5 +48,23 @@ export function CatalogueFilters({
         </Link>
       ) : null}
     </form>
+  );
+}
+
+/** One labelled select of the form (label for screen readers; the first option means "any"). */
+function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string; options: [value: string, text: string][] }) {
+  return (
+    <div>
+      <label htmlFor={name} className="sr-only">
+        {label}
+      </label>
+      <select id={name} name={name} defaultValue={value} className={`${inputClass} sm:w-44`}>
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
