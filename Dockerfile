@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Lumen Academy container images, one Dockerfile, two targets (infra/ builds both):
-#   docker build --target app    -t lumen-app .     # next start on :3000 (+ prisma migrate deploy)
+#   docker build --target app    -t lumen-app .     # server/main.ts (Next) on :3000 (+ prisma migrate deploy)
 #   docker build --target worker -t lumen-worker .  # transcoding worker, Debian ffmpeg
 # Both run as the unprivileged `node` user. Never built in this repository's CI (no Docker
 # engine there): `npm run infra:deploy` builds them on the deploying machine.
@@ -21,7 +21,8 @@ COPY prisma ./prisma
 COPY scripts ./scripts
 RUN npm install --no-audit --no-fund
 COPY . .
-# The build process only: lib/env's production checks apply when the containers start.
+# The build needs no secret (lib/config skips the production checks while Next builds); they
+# apply when the containers start.
 RUN APP_ENV=local npx next build
 # RDS for PostgreSQL certificates (PGSSLMODE=verify-full): Node trusts them via NODE_EXTRA_CA_CERTS.
 RUN curl -fsSL https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem -o /rds-global-bundle.pem
@@ -32,8 +33,10 @@ COPY --from=build /rds-global-bundle.pem /etc/ssl/certs/rds-global-bundle.pem
 COPY --from=build --chown=node:node /app /app
 USER node
 EXPOSE 3000
-# Next handles SIGTERM itself (graceful shutdown); ECS sends it on scale-in and deploys.
-CMD ["node", "node_modules/next/dist/bin/next", "start", "--hostname", "0.0.0.0", "--port", "3000"]
+# server/main.ts: Next behind our HTTP server (client address from TRUST_PROXY_HOPS; on SIGTERM,
+# which ECS sends on scale-in and deploys, health answers 503 and requests in flight drain).
+ENV HOST=0.0.0.0 PORT=3000
+CMD ["node", "--import", "tsx", "server/main.ts"]
 
 FROM base AS worker
 RUN apt-get update \

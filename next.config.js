@@ -16,6 +16,9 @@ const nextConfig = {
   typedRoutes: false,
   // forbidden(): denied lesson pages answer 403 with their explanation (lib/http/denial.ts).
   experimental: { authInterrupts: true },
+  // Metadata is resolved before the page starts streaming, for every client (not only bots): a
+  // denied page can then still answer 403 instead of a 200 already on the wire.
+  htmlLimitedBots: /.*/,
   // The start script and CI run lint/typecheck separately.
   typescript: { ignoreBuildErrors: false },
 };

@@ -35,6 +35,8 @@ export const serverEnv: Record<string, string> = {
   EMBEDDED_DB_PORT: String(DATABASE_PORT),
   EMBEDDED_DB_DIR: "var/e2e-pg",
   STORAGE_DIR: "var/e2e-storage",
+  // The stack's logs: tests/e2e/media.spec.ts scans them for secrets.
+  LOG_DIR: "var/e2e-log",
   STORAGE_PORT: String(STORAGE_PORT),
   EDGE_PORT: String(EDGE_PORT),
   MEDIA_BASE_URL: e2e.edgeUrl,

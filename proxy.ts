@@ -2,7 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { isInstructorRole, type Role } from "@/lib/access/policy";
 import { appConfig } from "@/lib/config";
-import { REQUEST_ID_HEADER } from "@/lib/http/request-id";
+import { PATH_HEADER } from "@/lib/http/denial-path";
 import { newNonce, securityHeaders, storageOriginsOf } from "@/lib/http/security-headers";
 
 /**
@@ -48,11 +48,11 @@ export async function proxy(request: NextRequest) {
     }
   }
 
-  // Next reads the nonce from the request's policy header and applies it to its scripts. Every
-  // request also gets an id of ours (a client-sent one is replaced): lib/http/denial.ts uses it.
+  // Next reads the nonce from the request's policy header and applies it to its scripts. The
+  // path goes along for app/forbidden.tsx (a client-sent value is replaced).
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set("Content-Security-Policy", headers["Content-Security-Policy"]);
-  requestHeaders.set(REQUEST_ID_HEADER, crypto.randomUUID());
+  requestHeaders.set(PATH_HEADER, pathname);
   return withHeaders(NextResponse.next({ request: { headers: requestHeaders } }), headers);
 }
 

@@ -35,11 +35,14 @@ export function ActionForm({
         action={formAction}
         className={className}
         data-testid={testId}
+        // React resets a form after its action whatever the result, once the result has rendered:
+        // onReset reads it here, so resetOnSuccess keeps what was typed after an error.
+        data-succeeded={state?.ok === true ? "true" : undefined}
         onSubmit={(e) => {
           if (confirm && !window.confirm(confirm)) e.preventDefault();
         }}
         onReset={(e) => {
-          if (!resetOnSuccess) e.preventDefault();
+          if (!resetOnSuccess || e.currentTarget.dataset.succeeded !== "true") e.preventDefault();
         }}
       >
         {state && !state.ok ? (

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { canAuthorCourses } from "@/lib/access/policy";
+import { canAdministerUsers, canAuthorCourses } from "@/lib/access/policy";
 import { getCurrentUser } from "@/lib/auth/session";
 import { clientEnv } from "@/lib/env.client";
 import { SignOutButton } from "./sign-out-button";
@@ -7,6 +7,7 @@ import { SignOutButton } from "./sign-out-button";
 export async function SiteHeader() {
   const user = await getCurrentUser();
   const teaches = canAuthorCourses(user);
+  const administers = canAdministerUsers(user);
   return (
     <header className="sticky top-0 z-20 border-b border-slate-200 bg-white/90 backdrop-blur">
       <div className="mx-auto flex h-16 max-w-6xl items-center gap-4 px-4 sm:px-6 lg:px-8">
@@ -33,9 +34,17 @@ export async function SiteHeader() {
               Teach
             </Link>
           ) : null}
+          {administers ? (
+            <Link className="rounded-md px-3 py-2 hover:bg-slate-100" href="/admin/users">
+              Users
+            </Link>
+          ) : null}
         </nav>
         {user ? (
           <div className="flex items-center gap-3 text-sm">
+            <Link className="rounded-md px-3 py-2 font-medium text-slate-700 hover:bg-slate-100" href="/account">
+              Account
+            </Link>
             <span className="hidden text-slate-600 md:inline" data-testid="signed-in-as">
               {user.name} <span className="text-slate-400">({user.role.toLowerCase()})</span>
             </span>

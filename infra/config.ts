@@ -88,8 +88,13 @@ export const settingsSchema = z.object({
   abortIncompleteUploadDays: int(1, 365).default(3),
   /** Lifecycle: deleted or replaced objects (noncurrent versions) are kept this long. */
   noncurrentVersionDays: int(1, 3650).default(30),
-  /** Lifecycle: the same for upload originals under sources/ (bulky, never served). */
+  /** Lifecycle: the same for deleted upload objects under sources/ and video originals under originals/ (bulky, never served). */
   sourcesNoncurrentDays: int(1, 3650).default(7),
+  /**
+   * Lifecycle: current objects under sources/ expire after this many days. An upload can be
+   * finished up to 24 h after it starts (then the app copies and deletes it), so at least 2.
+   */
+  uploadSourceDays: int(2, 365).default(2),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -62,8 +62,8 @@ export function nagAcknowledgements(stack: LumenStack, config: LumenConfig): Nag
       id: "AwsSolutions-RDS11",
       reason: "The database is in isolated subnets and admits the app and worker security groups only; a non-default port adds no protection (PGPORT carries the port either way).",
     },
-    ...prefixWildcards("app", appTask.taskRole, ["courses", "sources"]),
-    ...prefixWildcards("worker", workerTask.taskRole, ["courses", "sources"]),
+    ...prefixWildcards("app", appTask.taskRole, ["courses", "originals", "sources"]),
+    ...prefixWildcards("worker", workerTask.taskRole, ["courses", "originals", "sources"]),
   ];
   for (const [who, task] of [["app", appTask], ["worker", workerTask]] as const) {
     acks.push(

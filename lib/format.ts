@@ -73,6 +73,11 @@ export function isoMinute(d: Date): string {
   return d.toISOString().slice(0, 16).replace("T", " ");
 }
 
+/** "2026-03-01 09:30:05": the UTC date and time to the second (logs). */
+export function isoSecond(d: Date): string {
+  return d.toISOString().slice(0, 19).replace("T", " ");
+}
+
 const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeZone: "UTC" });
 
 /**

@@ -95,7 +95,8 @@ export const demoCourses: CourseSeed[] = [
   },
 ];
 
+/** Demo access codes: generated at seeding like any code (a readable prefix + 80 random bits); the seed prints them. */
 export const demoAccessCodes = [
-  { course: "cloud-security", code: "CLOUD-2026", maxUses: 5 },
-  { course: "video-production", code: "VIDEO-ONCE", maxUses: 1 },
+  { course: "cloud-security", prefix: "CLOUD", maxUses: 5 },
+  { course: "video-production", prefix: "VIDEO", maxUses: 1 },
 ];

@@ -2,9 +2,13 @@
  * Demo data for the embedded default; run by `npm start` on first start (and by the e2e
  * setup). Idempotent: it does nothing when the demo admin already exists.
  *
+ * Only with APP_ENV=local: the demo accounts (an administrator among them) share a password
+ * published in the README, so anywhere else the seed refuses to create them.
+ *
  *   tsx --conditions=react-server prisma/seed.ts
  */
 import { hash } from "@node-rs/argon2";
+import { accessCodeLookupKey, generateAccessCode } from "@/lib/enrollments/codes";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { DEMO_PASSWORD, demoAccessCodes, demoCourses, demoUsers } from "./seed-data";
 
@@ -14,9 +18,31 @@ export interface SeedResult {
   created: boolean;
   users: Record<keyof typeof demoUsers, string>;
   courses: Record<string, { id: string; lessons: { id: string; title: string; video: boolean }[] }>;
+  /** The generated demo access codes by course slug. */
+  codes: Record<string, { code: string; maxUses: number }>;
 }
 
-export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResult | { created: false }> {
+/** Thrown when the demo seed is asked to run outside APP_ENV=local. */
+export class DemoSeedRefused extends Error {
+  constructor(appEnv: string) {
+    super(
+      `Refusing to create the demo data with APP_ENV=${appEnv}: its accounts, an administrator among them, use the password ` +
+        `published in the README ("${DEMO_PASSWORD}"). The demo seed runs only with APP_ENV=local; create real accounts instead.`,
+    );
+    this.name = "DemoSeedRefused";
+  }
+}
+
+export interface SeedOptions {
+  now?: Date;
+  /** Where this runs (default: APP_ENV from the configuration); anything but "local" is refused. */
+  appEnv?: string;
+}
+
+export async function seed(db: PrismaClient, options: SeedOptions = {}): Promise<SeedResult | { created: false }> {
+  const appEnv = options.appEnv ?? (await import("@/lib/config")).loadConfig().appEnv;
+  if (appEnv !== "local") throw new DemoSeedRefused(appEnv);
+  const now = options.now ?? new Date();
   if (await db.user.findUnique({ where: { email: demoUsers.admin.email } })) return { created: false };
 
   const passwordHash = await hash(DEMO_PASSWORD, { memoryCost: 19_456, timeCost: 2, parallelism: 1 });
@@ -60,8 +86,13 @@ export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResu
     courses[c.slug] = { id: course.id, lessons };
   }
 
+  const codes: SeedResult["codes"] = {};
   for (const ac of demoAccessCodes) {
-    await db.accessCode.create({ data: { courseId: courses[ac.course].id, code: ac.code, maxUses: ac.maxUses, createdById: users.instructor } });
+    const code = generateAccessCode(ac.prefix);
+    await db.accessCode.create({
+      data: { courseId: courses[ac.course].id, code, lookupKey: accessCodeLookupKey(code), maxUses: ac.maxUses, createdById: users.instructor },
+    });
+    codes[ac.course] = { code, maxUses: ac.maxUses };
   }
 
   // Sam: enrolled in the free course and (granted) in the cloud security course.
@@ -79,7 +110,7 @@ export async function seed(db: PrismaClient, now = new Date()): Promise<SeedResu
       expiresAt: new Date(now.getTime() - DAY),
     },
   });
-  return { created: true, users, courses };
+  return { created: true, users, courses, codes };
 }
 
 async function main() {
@@ -88,10 +119,15 @@ async function main() {
   const { createPrismaClient } = await import("@/lib/db");
   const db = createPrismaClient(config.database.url);
   try {
-    const result = await seed(db);
+    const result = await seed(db, { appEnv: config.appEnv });
     if (!result.created) {
       console.log("Demo data already present: seed skipped.");
       return;
+    }
+    console.log("Demo access codes (also listed on each course's Students page, /instructor):");
+    for (const [slug, { code, maxUses }] of Object.entries((result as SeedResult).codes)) {
+      const title = demoCourses.find((c) => c.slug === slug)?.title ?? slug;
+      console.log(`  ${code}  ${title}, ${maxUses} use${maxUses === 1 ? "" : "s"}`);
     }
     if (config.seed.media) {
       const started = Date.now();
@@ -113,7 +149,7 @@ async function main() {
 
 if (process.argv[1] && /prisma[\\/]seed\.ts$/.test(process.argv[1])) {
   main().catch((e) => {
-    console.error(e);
+    console.error(e instanceof DemoSeedRefused ? e.message : e);
     process.exit(1);
   });
 }

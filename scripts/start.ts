@@ -50,6 +50,7 @@ async function main() {
   if (args.has("--fresh")) {
     if (embedded) fs.rmSync(embedded.dataDir, { recursive: true, force: true });
     fs.rmSync(config.storageServer.directory, { recursive: true, force: true });
+    if (config.start.logDir) fs.rmSync(config.start.logDir, { recursive: true, force: true });
     log(`fresh start: ${embedded ? "database and " : ""}storage removed${embedded ? "" : " (the external database is kept)"}`);
   }
 
@@ -108,8 +109,12 @@ async function main() {
     throw err;
   }
 
+  const logDir = config.start.logDir;
+  if (logDir) fs.mkdirSync(logDir, { recursive: true });
   const startService = (name: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) => {
     const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env });
+    // Each process's output also goes to <LOG_DIR>/<name>.log (operators read it; tests scan it for secrets).
+    const file = logDir ? fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" }) : null;
     const prefix = (chunk: Buffer) =>
       chunk
         .toString()
@@ -117,8 +122,15 @@ async function main() {
         .filter((l) => l.trim())
         .map((l) => `[${name}] ${l}\n`)
         .join("");
-    proc.stdout!.on("data", (c: Buffer) => process.stdout.write(prefix(c)));
-    proc.stderr!.on("data", (c: Buffer) => process.stderr.write(prefix(c)));
+    proc.stdout!.on("data", (c: Buffer) => {
+      process.stdout.write(prefix(c));
+      file?.write(c);
+    });
+    proc.stderr!.on("data", (c: Buffer) => {
+      process.stderr.write(prefix(c));
+      file?.write(c);
+    });
+    proc.once("exit", () => file?.end());
     proc.on("exit", (code, signal) => {
       if (stopping) return;
       console.error(`[start] ${name} exited (${code ?? signal}); stopping everything.`);
@@ -142,7 +154,9 @@ async function main() {
     const healthPort = config.worker.healthPort ? String(config.worker.healthPort + i - 1) : "";
     startService(name, tsx[0], [tsx[1], "worker/main.ts"], { ...process.env, WORKER_HEALTH_PORT: healthPort });
   }
-  startService("app", bin("tsx"), ["server/main.ts"], { ...process.env, NODE_ENV: "production" });
+  // `node --import tsx` rather than the tsx CLI: the CLI's signal relay ends the app on SIGTERM
+  // before its own handler can drain the requests in flight.
+  startService("app", process.execPath, ["--import", "tsx", "server/main.ts"], { ...process.env, NODE_ENV: "production" });
   await waitForPort(config.server.port, "app");
   log(
     `ready in ${Math.round((Date.now() - started) / 1000)} s: ${config.server.publicUrl} (media edge ${config.edge.publicUrl}, ${workers} worker${workers === 1 ? "" : "s"}, database ${embedded ? `embedded on port ${embedded.port}` : "external"})`,

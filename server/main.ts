@@ -8,22 +8,24 @@
  *   (lib/ops/client-ip.ts), passed to the app in the `x-lumen-client-ip` header (any value a
  *   client sends in that header is replaced);
  * - graceful shutdown on SIGTERM/SIGINT: /api/health answers 503 "draining" so a load balancer
- *   stops routing here, no new connections are accepted, idle keep-alive connections are
- *   closed (after a second, so requests already sent on them are still read), requests in
- *   flight finish (APP_SHUTDOWN_SECONDS, default 20), then the process exits.
+ *   stops routing here; every response from then on closes its connection; requests in flight
+ *   finish (APP_SHUTDOWN_SECONDS, default 20); the listening socket closes once they have (so
+ *   nothing already queued is reset), idle keep-alive connections are closed, then the process
+ *   exits.
  *
  * Runs without the react-server condition (Next loads its own bundles); it imports only the
  * pure configuration schema.
  */
 import http from "node:http";
+import net from "node:net";
 import { loadEnvFiles } from "../lib/config/env-files";
 import { parseConfig } from "../lib/config/schema";
 import { CLIENT_IP_HEADER, clientAddress } from "../lib/ops/client-ip";
 import { serverState } from "../lib/ops/server-state";
 
-/** After a SIGTERM: how long new connections are still accepted (the load balancer sees 503 on health and stops sending), */
+/** After a SIGTERM, connections are accepted at least this long (and while requests are in flight), */
 const ACCEPT_GRACE_MS = 1000;
-/** ... and how long connections that have not sent a request yet may still send one. */
+/** ... and idle keep-alive connections are closed this long after that. */
 const IDLE_GRACE_MS = 1000;
 
 async function main(): Promise<void> {
@@ -42,7 +44,12 @@ async function main(): Promise<void> {
     state.inFlight++;
     res.once("close", () => state.inFlight--);
     req.headers[CLIENT_IP_HEADER] = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trustProxyHops);
-    if (state.draining) res.setHeader("Connection", "close");
+    // While draining, every response (also of requests that arrived before) closes its connection.
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+      if (state.draining && !this.headersSent) this.setHeader("Connection", "close");
+      return writeHead.apply(this, args);
+    } as typeof writeHead;
     void handle(req, res);
   });
   // Longer than a load balancer's idle timeout (ALB: 60 s), so it never reuses a socket we closed.
@@ -59,21 +66,28 @@ async function main(): Promise<void> {
     if (state.draining) return;
     state.draining = true;
     console.log(`app: ${signal}, draining ${state.inFlight} request(s) (up to ${shutdownSeconds}s)`);
-    // Health answers 503 at once; connections already on their way (in the accept queue) are
-    // still accepted for a moment, then the listening socket closes.
-    setTimeout(() => server.close(), ACCEPT_GRACE_MS);
-    const started = Date.now() + ACCEPT_GRACE_MS;
+    const started = Date.now();
     const deadline = started + shutdownSeconds * 1000;
+    let listening = true;
     const tick = setInterval(() => {
-      // A connection accepted just before the signal may not have been parsed yet (it counts as
-      // idle): give those a moment before idle connections are closed.
-      if (Date.now() - started > IDLE_GRACE_MS) server.closeIdleConnections();
-      if (state.inFlight > 0 && Date.now() < deadline) return;
+      // Keep accepting while requests are in flight (and for a moment after the signal): a
+      // connection already in the accept queue is served, with `Connection: close`, instead of
+      // being reset; the load balancer meanwhile sees /api/health answer 503 and stops sending.
+      // `net.Server#close` stops listening without touching open connections (Node's
+      // `http.Server#close` would also cut keep-alive connections whose response is still
+      // being flushed).
+      const settled = state.inFlight === 0 && Date.now() - started > ACCEPT_GRACE_MS;
+      if (listening && (settled || Date.now() >= deadline)) {
+        listening = false;
+        net.Server.prototype.close.call(server);
+      }
+      if (Date.now() - started > ACCEPT_GRACE_MS + IDLE_GRACE_MS) server.closeIdleConnections();
+      if (listening || (state.inFlight > 0 && Date.now() < deadline)) return;
       clearInterval(tick);
       if (state.inFlight > 0) console.log(`app: ${state.inFlight} request(s) still running after ${shutdownSeconds}s, closing them`);
       server.closeAllConnections();
       process.exit(0);
-    }, 100);
+    }, 50);
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);

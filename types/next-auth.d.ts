@@ -6,6 +6,10 @@ declare module "next-auth" {
     user?: {
       id: string;
       role: "STUDENT" | "INSTRUCTOR" | "ADMIN";
+      /** The session version it was issued with (lib/auth/session.ts compares it with the user's). */
+      sv?: number;
+      /** The session's random id. */
+      sid?: string;
       name?: string | null;
       email?: string | null;
       image?: string | null;
@@ -17,5 +21,9 @@ declare module "next-auth/jwt" {
   interface JWT {
     uid?: string;
     role?: "STUDENT" | "INSTRUCTOR" | "ADMIN";
+    /** The user's sessionVersion at sign-in. */
+    sv?: number;
+    /** A random session id, set at sign-in. */
+    sid?: string;
   }
 }

@@ -1,7 +1,44 @@
 /**
- * ffmpeg command building, pure (no I/O): the HLS ladder used by the seed's demo videos
- * and by the transcoding worker. Unit-tested in tests/unit/ffmpeg-args.test.ts.
+ * ffmpeg command building, pure (no I/O): how an uploaded source is opened, the probe, and
+ * the HLS ladder used by the seed's demo videos and by the transcoding worker. Unit-tested in
+ * tests/unit/ffmpeg-args.test.ts.
  */
+import type { VideoContainer } from "../lib/uploads/sniff";
+
+/**
+ * ffmpeg's demuxer for each container the upload check accepts (lib/uploads/sniff.ts), by a
+ * name both Debian's ffmpeg 5.1 and the npm fallback (4.1) know: `mov` (mov,mp4,m4a,3gp,3g2,mj2)
+ * and `matroska` (matroska,webm).
+ */
+export const DEMUXERS: Record<VideoContainer, string> = { mp4: "mov", quicktime: "mov", ebml: "matroska" };
+
+/** A local source file and the demuxer it must be read with. */
+export interface MediaInput {
+  file: string;
+  demuxer: string;
+}
+
+/** Protocols an uploaded source may make ffmpeg open: the local file itself and pipes, no network. */
+export const PROTOCOL_WHITELIST = "file,pipe";
+
+/**
+ * Input options for an uploaded source, ADR 046: the demuxer is forced (never probed from the
+ * contents: an HLS playlist or concat script would make ffmpeg open the files or URLs it
+ * names) and nested opens are limited to local files and pipes.
+ */
+export function inputArgs(input: MediaInput): string[] {
+  return ["-protocol_whitelist", PROTOCOL_WHITELIST, "-f", input.demuxer, "-i", input.file];
+}
+
+/** The probe: ffmpeg describes the input on stderr and exits (no output given). */
+export function probeArgs(input: MediaInput): string[] {
+  return ["-hide_banner", "-nostdin", ...inputArgs(input)];
+}
+
+/** Measures a duration the container does not state: remuxes the video stream to nowhere (no decoding). */
+export function durationPassArgs(input: MediaInput, videoStream: string): string[] {
+  return [...probeArgs(input), "-map", videoStream, "-c", "copy", "-f", "null", "-"];
+}
 
 export interface Rendition {
   name: string; // folder and label, e.g. "720p"
@@ -37,7 +74,7 @@ export function evenWidth(srcWidth: number, srcHeight: number, height: number): 
 }
 
 export interface LadderJob {
-  /** ffmpeg input arguments, e.g. ["-i", "/tmp/in.mp4"] or lavfi sources. */
+  /** ffmpeg input arguments: inputArgs(source) for an upload, or lavfi sources (the seed). */
   inputArgs: string[];
   /** Input stream selectors. */
   video: string; // e.g. "0:v:0"

@@ -43,25 +43,106 @@ export class FfmpegError extends Error {
   }
 }
 
-/** Runs ffmpeg; rejects with the last lines of stderr (ffmpeg's reason) on failure. */
-export function runFfmpeg(args: string[], opts: { onProgressSeconds?: (s: number) => void; signal?: AbortSignal } = {}): Promise<void> {
+/** ffmpeg ran past its job's time limit and was killed (its whole process group). */
+export class FfmpegTimeoutError extends FfmpegError {
+  constructor(
+    readonly limitSeconds: number,
+    stderrTail: string,
+  ) {
+    super(`ffmpeg was stopped after running past the job's time limit of ${limitSeconds} s`, stderrTail);
+    this.name = "FfmpegTimeoutError";
+  }
+}
+
+/** The wall-clock limit shared by the ffmpeg runs of one job: from `startedAt` (ms), `limitSeconds` long (worker/plan.ts ffmpegTimeLimitSeconds). */
+export interface FfmpegDeadline {
+  startedAt: number;
+  limitSeconds: number;
+}
+
+export interface RunOptions {
+  /** Aborting kills the process group (lease lost, shutdown). */
+  signal?: AbortSignal;
+  /** Past it the process group is killed and the run fails with FfmpegTimeoutError. */
+  deadline?: FfmpegDeadline;
+  /** Each chunk of stdout (ffmpeg's `-progress pipe:1`); stdout is ignored without it. */
+  onStdout?: (chunk: string) => void;
+}
+
+export interface RunResult {
+  code: number | null;
+  /** The last 64 kB of stderr. */
+  stderr: string;
+}
+
+/**
+ * Runs `command` (ffmpeg, or a wrapper of it) in a process group of its own, so that a kill
+ * reaches whatever it started: SIGKILL to the group when `signal` aborts or the deadline
+ * passes (FfmpegTimeoutError). Resolves with the exit code and the tail of stderr.
+ */
+export function runLimited(command: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(ffmpegPath(), args, { stdio: ["ignore", "pipe", "pipe"], signal: opts.signal });
+    const { deadline, signal } = opts;
+    const remaining = deadline ? deadline.startedAt + deadline.limitSeconds * 1000 - Date.now() : Infinity;
+    if (remaining <= 0) return reject(new FfmpegTimeoutError(deadline!.limitSeconds, ""));
+    if (signal?.aborted) return reject(new FfmpegError("ffmpeg was not started: the job was stopped", ""));
+    const proc = spawn(command, args, { stdio: ["ignore", opts.onStdout ? "pipe" : "ignore", "pipe"], detached: true });
     let stderr = "";
-    proc.stdout.on("data", (c: Buffer) => {
-      const s = progressSeconds(c.toString());
-      if (s !== null) opts.onProgressSeconds?.(s);
+    // Until "close" (stdio closed: nothing of the group holds them any more) the group may be alive.
+    let closed = false;
+    let timedOut = false;
+    const killGroup = () => {
+      if (closed || proc.pid === undefined) return;
+      try {
+        process.kill(-proc.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = Number.isFinite(remaining)
+      ? setTimeout(() => {
+          timedOut = true;
+          killGroup();
+        }, remaining)
+      : undefined;
+    signal?.addEventListener("abort", killGroup, { once: true });
+    proc.stdout?.on("data", (c: Buffer) => opts.onStdout?.(c.toString()));
+    proc.stderr!.on("data", (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-64_000);
     });
-    proc.stderr.on("data", (c: Buffer) => {
-      stderr = (stderr + c.toString()).slice(-8000);
+    const settle = () => {
+      closed = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", killGroup);
+    };
+    proc.on("error", (e) => {
+      settle();
+      reject(new FfmpegError(`ffmpeg could not start: ${e.message}`, stderr));
     });
-    proc.on("error", (e) => reject(new FfmpegError(`ffmpeg could not start: ${e.message}`, stderr)));
     proc.on("close", (code) => {
-      if (code === 0) return resolve();
-      const tail = stderr.trim().split("\n").slice(-6).join("\n");
-      reject(new FfmpegError(`ffmpeg exited with code ${code}: ${tail.split("\n").pop() ?? ""}`, tail));
+      settle();
+      if (timedOut) return reject(new FfmpegTimeoutError(deadline!.limitSeconds, tailOf(stderr)));
+      resolve({ code, stderr });
     });
   });
+}
+
+function tailOf(stderr: string): string {
+  return stderr.trim().split("\n").slice(-6).join("\n");
+}
+
+/** Runs ffmpeg; rejects with the last lines of stderr (ffmpeg's reason) on failure. */
+export async function runFfmpeg(args: string[], opts: Omit<RunOptions, "onStdout"> & { onProgressSeconds?: (s: number) => void } = {}): Promise<void> {
+  const { code, stderr } = await runLimited(ffmpegPath(), args, {
+    ...opts,
+    onStdout: (chunk) => {
+      const s = progressSeconds(chunk);
+      if (s !== null) opts.onProgressSeconds?.(s);
+    },
+  });
+  if (code === 0) return;
+  const tail = tailOf(stderr);
+  throw new FfmpegError(`ffmpeg exited with code ${code}: ${tail.split("\n").pop() ?? ""}`, tail);
 }
 
 /**
@@ -71,13 +152,14 @@ export function runFfmpeg(args: string[], opts: { onProgressSeconds?: (s: number
  */
 export async function transcodeLadder(
   job: LadderJob,
-  opts: { onProgress?: (fraction: number) => void; durationSeconds?: number; signal?: AbortSignal } = {},
+  opts: { onProgress?: (fraction: number) => void; durationSeconds?: number; signal?: AbortSignal; deadline?: FfmpegDeadline } = {},
 ): Promise<void> {
   const n = job.renditions.length;
   for (let i = 0; i < n; i++) {
     fs.mkdirSync(path.join(job.outDir, job.renditions[i].name), { recursive: true });
     await runFfmpeg(hlsRenditionArgs(job, i), {
       signal: opts.signal,
+      deadline: opts.deadline,
       onProgressSeconds: (s) => {
         if (opts.onProgress && opts.durationSeconds) opts.onProgress(Math.min(1, (i + Math.min(1, s / opts.durationSeconds)) / n));
       },

@@ -30,6 +30,8 @@ export interface RunWorkerOptions {
   maxJobs?: number;
   /** Parent of the per-job scratch directories (default os.tmpdir()). */
   tmpDir?: string;
+  /** Fixed time limit of a job's ffmpeg runs (WORKER_FFMPEG_TIMEOUT_SECONDS); default max(600 s, 6 × duration). */
+  ffmpegTimeoutSeconds?: number;
   log?: (line: string) => void;
   /** Hooks for tests, health and metrics. */
   onFetch?: (attempt: Attempt, workerId: string) => void;
@@ -130,7 +132,16 @@ export async function processJob(
   const what = `job ${attempt.id} (asset ${typeof assetId === "string" ? assetId : "-"}, ${attemptLabel(attempt)})`;
   const secs = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
   try {
-    const result = await transcodeJob({ db: o.db, storage: o.storage, attempt, lease, shutdown: o.signal, tmpDir: o.tmpDir, log: o.log });
+    const result = await transcodeJob({
+      db: o.db,
+      storage: o.storage,
+      attempt,
+      lease,
+      shutdown: o.signal,
+      tmpDir: o.tmpDir,
+      ffmpegTimeoutSeconds: o.ffmpegTimeoutSeconds,
+      log: o.log,
+    });
     o.log(
       `${what}: READY in ${secs()}; ${result.renditions.join("+")}, ${result.durationSeconds.toFixed(1)}s video, ${(result.bytes / MB).toFixed(1)} MB` +
         (result.published ? "" : "; a newer video of the lesson was already live, this one was discarded") +

@@ -6,11 +6,11 @@
  * Fetches transcode jobs from the pg-boss queue (ADR 034), turns the uploaded original into
  * the HLS ladder + poster + thumbnails under the lesson's video folder and swaps the lesson
  * to it (worker/transcode.ts); between jobs, settles dead jobs and purges abandoned uploads
- * (worker/housekeeping.ts). Logs one line per job.
+ * and access log events past AUDIT_RETENTION_DAYS (worker/housekeeping.ts). Logs one line per job.
  *
  * Configuration: the `worker` slice of lib/config (WORKER_POLL_MS, WORKER_LEASE_SECONDS,
  * WORKER_HEARTBEAT_MS, WORKER_TMP_DIR, WORKER_ID, WORKER_HEALTH_PORT, WORKER_SHUTDOWN_SECONDS,
- * FFMPEG_PATH), the database and the shared storage settings (S3_*); docs/configuration.md.
+ * WORKER_FFMPEG_TIMEOUT_SECONDS, FFMPEG_PATH), the database and the shared storage settings (S3_*); docs/configuration.md.
  * Flags: --once  process one job, then exit.
  *
  * Health: GET /health on WORKER_HEALTH_PORT (127.0.0.1) — 200 when the database answers, 503
@@ -31,7 +31,7 @@ import { newWorkerId, runWorker } from "./loop";
 export { runWorker, processJob, newWorkerId, type RunWorkerOptions, type JobOutcome } from "./loop";
 
 async function main(): Promise<void> {
-  const { worker, database, storage: storageSettings } = workerConfig();
+  const { worker, database, storage: storageSettings, audit } = workerConfig();
   const once = process.argv.includes("--once");
   const { leaseSeconds, heartbeatMs, pollMs } = worker;
   const workerId = worker.id ?? newWorkerId();
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const db = createPrismaClient(database.url, { poolSize: 4 });
   const storage = createStorage(storageSettings);
   const boss = await startBoss({ url: database.url, role: "worker", leaseSeconds, retryDelaySeconds: worker.retryDelaySeconds, log });
-  await scheduleHousekeeping(boss);
+  await scheduleHousekeeping(boss, { auditRetentionDays: audit.retentionDays });
 
   const stop = new AbortController();
   let busy = false;
@@ -80,6 +80,7 @@ async function main(): Promise<void> {
       pollMs,
       maxJobs: once ? 1 : undefined,
       tmpDir: worker.tmpDir,
+      ffmpegTimeoutSeconds: worker.ffmpegTimeoutSeconds,
       log,
       onBusy: (b) => (busy = b),
       onDone: () => processed++,

@@ -4,7 +4,7 @@
  * Unit-tested in tests/unit/transcode-plan.test.ts; the HLS ladder commands and the master
  * playlist come from worker/ffmpeg-args.ts.
  */
-import { evenWidth, ladderFor, type Rendition } from "./ffmpeg-args";
+import { evenWidth, inputArgs, ladderFor, type MediaInput, type Rendition } from "./ffmpeg-args";
 
 /** HLS segment length (seconds); the GOP is aligned to it (worker/ffmpeg-args.ts). */
 export const SEGMENT_SECONDS = 6;
@@ -71,11 +71,11 @@ export function posterTime(durationSeconds: number): number {
 }
 
 /** ffmpeg arguments for the poster: one JPEG frame at `at` seconds, scaled to `size`. */
-export function posterArgs(o: { input: string; videoStream: string; at: number; size: SourceSize; out: string }): string[] {
+export function posterArgs(o: { input: MediaInput; videoStream: string; at: number; size: SourceSize; out: string }): string[] {
   return [
     "-hide_banner", "-nostdin", "-y",
     ...(o.at > 0 ? ["-ss", String(o.at)] : []),
-    "-i", o.input,
+    ...inputArgs(o.input),
     "-map", o.videoStream, "-an", "-sn", "-dn",
     "-vf", `scale=${o.size.width}:${o.size.height}:flags=bicubic,setsar=1`,
     "-frames:v", "1", "-q:v", "3",
@@ -117,11 +117,11 @@ export function planThumbnails(
 }
 
 /** ffmpeg arguments for the sprite: one frame per interval, scaled, tiled into one JPEG. */
-export function spriteArgs(o: { input: string; videoStream: string; plan: ThumbnailPlan; out: string }): string[] {
+export function spriteArgs(o: { input: MediaInput; videoStream: string; plan: ThumbnailPlan; out: string }): string[] {
   const { plan } = o;
   return [
     "-hide_banner", "-nostdin", "-y",
-    "-i", o.input,
+    ...inputArgs(o.input),
     "-map", o.videoStream, "-an", "-sn", "-dn",
     "-vf", `fps=1/${plan.interval.toFixed(6)},scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1,tile=${plan.cols}x${plan.rows}`,
     "-frames:v", "1", "-q:v", "5",
@@ -152,6 +152,22 @@ export function thumbnailsVtt(plan: ThumbnailPlan, durationSeconds: number, spri
     cues.push(`${vttTime(start)} --> ${vttTime(end)}`, `${sprite}#xywh=${x},${y},${plan.width},${plan.height}`, "");
   }
   return cues.join("\n");
+}
+
+/** The automatic ffmpeg time limit of a job: at least this long, and the limit while the duration is not known yet (probing). */
+export const FFMPEG_MIN_SECONDS = 600;
+/** The automatic limit is this many times the video's duration when that is longer (three renditions, poster, sprite). */
+export const FFMPEG_DURATION_FACTOR = 6;
+
+/**
+ * Wall-clock limit (seconds) of all the ffmpeg runs of one job, after which ffmpeg is killed
+ * and the job fails (ADR 046): WORKER_FFMPEG_TIMEOUT_SECONDS when set, else
+ * max(600, 6 × duration) — 600 while the duration is unknown.
+ */
+export function ffmpegTimeLimitSeconds(durationSeconds: number | null, configured?: number): number {
+  if (configured !== undefined) return configured;
+  const duration = durationSeconds !== null && Number.isFinite(durationSeconds) && durationSeconds > 0 ? durationSeconds : 0;
+  return Math.max(FFMPEG_MIN_SECONDS, Math.ceil(FFMPEG_DURATION_FACTOR * duration));
 }
 
 /** Progress (0-100) milestones of one job. */

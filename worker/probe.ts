@@ -1,13 +1,13 @@
 import "server-only";
 
-import { spawn } from "node:child_process";
-
-import { ffmpegPath } from "./ffmpeg";
+import { ffmpegPath, runLimited, type FfmpegDeadline } from "./ffmpeg";
+import { durationPassArgs, probeArgs, type MediaInput } from "./ffmpeg-args";
 
 /**
- * What the worker needs to know about an uploaded file, read from `ffmpeg -hide_banner -i
- * <file>` (stderr). Not ffprobe: Debian ships it, but the npm fallback
- * (@ffmpeg-installer/ffmpeg) does not.
+ * What the worker needs to know about an uploaded file, read from `ffmpeg -hide_banner
+ * -protocol_whitelist file,pipe -f <demuxer> -i <file>` (stderr; worker/ffmpeg-args.ts
+ * probeArgs). Not ffprobe: Debian ships it, but the npm fallback (@ffmpeg-installer/ffmpeg)
+ * does not.
  */
 export interface MediaInfo {
   /** Seconds; null when the container does not say (e.g. a browser-recorded WebM). */
@@ -145,30 +145,21 @@ export function parseLastTime(stderr: string): number | null {
   return last;
 }
 
-function runCapture(args: string[], signal?: AbortSignal): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(ffmpegPath(), args, { stdio: ["ignore", "ignore", "pipe"], signal });
-    let stderr = "";
-    proc.stderr.on("data", (c: Buffer) => {
-      // The dump is short; keep a bounded tail of long runs (the duration pass).
-      stderr = (stderr + c.toString()).slice(-64_000);
-    });
-    proc.on("error", reject);
-    proc.on("close", (code) => resolve({ code, stderr }));
-  });
-}
-
 /**
- * Probes a local media file. Throws {@link ProbeError} when it is not a video. When the
- * container states no duration, measures it by remuxing the video stream to nowhere
- * (fast: no decoding).
+ * Probes a local media file with its demuxer forced and local files only (ADR 046). Throws
+ * {@link ProbeError} when it is not a video, FfmpegTimeoutError past the deadline. When the
+ * container states no duration, measures it by remuxing the video stream to nowhere (fast:
+ * no decoding).
  */
-export async function probeMedia(file: string, options: { signal?: AbortSignal } = {}): Promise<MediaInfo & { durationSeconds: number }> {
-  const { stderr } = await runCapture(["-hide_banner", "-nostdin", "-i", file], options.signal);
+export async function probeMedia(
+  input: MediaInput,
+  options: { signal?: AbortSignal; deadline?: FfmpegDeadline } = {},
+): Promise<MediaInfo & { durationSeconds: number }> {
+  const { stderr } = await runLimited(ffmpegPath(), probeArgs(input), options);
   const info = parseFfmpegProbe(stderr);
   let duration = info.durationSeconds;
   if (duration === null || duration <= 0) {
-    const pass = await runCapture(["-hide_banner", "-nostdin", "-i", file, "-map", info.videoStream, "-c", "copy", "-f", "null", "-"], options.signal);
+    const pass = await runLimited(ffmpegPath(), durationPassArgs(input, info.videoStream), options);
     const t = parseLastTime(pass.stderr);
     // The last timestamp is the start of the last frame: add one frame.
     duration = t === null ? null : t + (info.fps ? 1 / info.fps : 0);

@@ -9,13 +9,16 @@ import { pipeline } from "node:stream/promises";
 import { removeSupersededVideos, swapLessonVideo, type TranscodedVideo } from "../lib/assets";
 import type { Prisma, PrismaClient } from "../lib/generated/prisma/client";
 import { contentTypeFor } from "../lib/storage/content-types";
-import { lessonVideoObjectKey, lessonVideoPrefix } from "../lib/storage/keys";
+import { lessonVideoObjectKey, lessonVideoPrefix, videoOriginalKey } from "../lib/storage/keys";
 import type { Storage } from "../lib/storage/s3";
+import { checkContents, SNIFF_BYTES, type VideoContainer } from "../lib/uploads/sniff";
 import { PermanentJobError } from "./errors";
-import { FfmpegError, runFfmpeg, transcodeLadder } from "./ffmpeg";
+import { FfmpegError, FfmpegTimeoutError, runFfmpeg, transcodeLadder, type FfmpegDeadline } from "./ffmpeg";
+import { DEMUXERS, inputArgs, type MediaInput } from "./ffmpeg-args";
 import {
   bytesProgress,
   cacheControlFor,
+  ffmpegTimeLimitSeconds,
   outputFps,
   planRenditions,
   planThumbnails,
@@ -54,11 +57,16 @@ export interface StepContext {
   complete(tx: Prisma.TransactionClient): Promise<void>;
   /** The error for a fenced write that found the job no longer ours. */
   lostError(): Error;
+  /** WORKER_FFMPEG_TIMEOUT_SECONDS; unset: the automatic limit (worker/plan.ts ffmpegTimeLimitSeconds). */
+  ffmpegTimeoutSeconds?: number;
   log?: (line: string) => void;
 }
 
 /** The probed source and what is made of it. */
 export interface SourcePlan {
+  input: MediaInput;
+  /** The time limit of the job's ffmpeg runs, from the probe on. */
+  deadline: FfmpegDeadline;
   info: MediaInfo & { durationSeconds: number };
   source: { width: number; height: number };
   /** Top rendition first. */
@@ -86,14 +94,25 @@ async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<v
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
 }
 
+function describeLimit(seconds: number): string {
+  return seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
 /**
- * A step failed: if it was because we aborted it (lease lost, shutdown), say so instead.
- * ffmpeg interrupted by a terminal's Ctrl-C (the whole process group gets SIGINT) may exit
- * before our own handler has run: give the handler a moment before calling it a failure.
+ * A step failed: if it was because we aborted it (lease lost, shutdown), say so instead; past
+ * the time limit, fail for good (a source that slow is no better on another attempt; the
+ * instructor's Retry starts again). ffmpeg interrupted by a terminal's Ctrl-C may exit before
+ * our own handler has run: give the handler a moment before calling it a failure.
  */
 function explain(ctx: StepContext) {
   return async (err: unknown): Promise<never> => {
     ctx.checkpoint();
+    if (err instanceof FfmpegTimeoutError) {
+      throw new PermanentJobError(
+        `Processing took too long and was stopped after ${describeLimit(err.limitSeconds)}: try again, or upload a shorter or re-exported video.`,
+        `${err.message}\n${err.stderrTail}`.trim(),
+      );
+    }
     if (err instanceof FfmpegError && /received signal \d+|code null|code 255/.test(`${err.message}\n${err.stderrTail}`)) {
       await new Promise((r) => setTimeout(r, 250));
       ctx.checkpoint();
@@ -110,11 +129,18 @@ export async function findVideo(ctx: StepContext, assetId: string): Promise<Tran
   return { id: asset.id, courseId: asset.courseId, lessonId: asset.lessonId, createdAt: asset.createdAt };
 }
 
-/** Streams the uploaded original into the scratch directory (progress 0-5). Returns the file. */
-export async function downloadSource(ctx: StepContext, sourceKey: string, scratch: string): Promise<string> {
+/**
+ * Streams the video's verified original (the server's copy, never the upload key: ADR 046)
+ * into the scratch directory (progress 0-5), then checks what it downloaded. Returns the file
+ * and the demuxer ffmpeg must read it with.
+ */
+export async function downloadSource(ctx: StepContext, video: TranscodedVideo, sourceKey: string, scratch: string): Promise<MediaInput> {
+  if (sourceKey !== videoOriginalKey(video.courseId, video.id)) {
+    throw new PermanentJobError("The job does not name this video's verified original: upload the video again.", sourceKey);
+  }
   const head = await ctx.storage.headObject(sourceKey, { signal: ctx.work }).catch(explain(ctx));
-  if (!head) throw new PermanentJobError("The uploaded original is missing from storage.", sourceKey);
-  const sourceFile = path.join(scratch, `source${path.extname(sourceKey) || ".bin"}`);
+  if (!head) throw new PermanentJobError("The uploaded original is missing from storage: upload the video again.", sourceKey);
+  const sourceFile = path.join(scratch, "source");
   const got = await ctx.storage.getObject(sourceKey, { signal: ctx.work }).catch(explain(ctx));
   let received = 0;
   const counter = new Transform({
@@ -127,17 +153,39 @@ export async function downloadSource(ctx: StepContext, sourceKey: string, scratc
   await pipeline(got.body, counter, fs.createWriteStream(sourceFile), { signal: ctx.work }).catch(explain(ctx));
   ctx.setProgress(PROGRESS.downloaded);
   ctx.checkpoint();
-  return sourceFile;
+  return { file: sourceFile, demuxer: DEMUXERS[await sniffSource(sourceFile)] };
 }
 
-/** Probes the source (not a video: permanent failure) and plans the ladder. */
-export async function probeSource(ctx: StepContext, sourceFile: string): Promise<SourcePlan> {
-  const info = await probeMedia(sourceFile, { signal: ctx.work }).catch((err: unknown) => {
+/**
+ * The downloaded bytes are a video container by the same magic-byte rules as the upload's
+ * completion (lib/uploads/sniff.ts); anything else (an HLS playlist, a concat script, text, an
+ * image…) fails for good before ffmpeg sees it.
+ */
+async function sniffSource(file: string): Promise<VideoContainer> {
+  const handle = await fsp.open(file, "r");
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    const contents = checkContents("VIDEO", head.subarray(0, bytesRead), { truncated: size > bytesRead });
+    if (!contents.ok) throw new PermanentJobError(contents.message, `magic bytes: ${contents.format}`);
+    return contents.format as VideoContainer;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Probes the source (not a video: permanent failure), starts the job's ffmpeg clock and plans the ladder. */
+export async function probeSource(ctx: StepContext, input: MediaInput): Promise<SourcePlan> {
+  const deadline = { startedAt: Date.now(), limitSeconds: ffmpegTimeLimitSeconds(null, ctx.ffmpegTimeoutSeconds) };
+  const info = await probeMedia(input, { signal: ctx.work, deadline }).catch((err: unknown) => {
     if (err instanceof ProbeError) throw new PermanentJobError(err.message, err.detail);
     return explain(ctx)(err);
   });
+  // From now on the limit follows the video's duration (unless a fixed one is configured).
+  deadline.limitSeconds = ffmpegTimeLimitSeconds(info.durationSeconds, ctx.ffmpegTimeoutSeconds);
   const source = { width: info.width, height: info.height };
-  return { info, source, renditions: planRenditions(source, { hasAudio: info.hasAudio }), fps: outputFps(info.fps) };
+  return { input, deadline, info, source, renditions: planRenditions(source, { hasAudio: info.hasAudio }), fps: outputFps(info.fps) };
 }
 
 /** Deletes what an earlier attempt left in the video's folder (its captions are kept). Owner only. */
@@ -149,13 +197,13 @@ export async function clearStaleOutputs(ctx: StepContext, video: TranscodedVideo
 }
 
 /** ffmpeg: the HLS ladder into `<scratch>/out` (progress 5-85). Returns that directory. */
-export async function encodeLadder(ctx: StepContext, sourceFile: string, plan: SourcePlan, scratch: string): Promise<string> {
+export async function encodeLadder(ctx: StepContext, plan: SourcePlan, scratch: string): Promise<string> {
   const out = path.join(scratch, "out");
   await fsp.mkdir(out, { recursive: true });
   const { info } = plan;
   await transcodeLadder(
     {
-      inputArgs: ["-i", sourceFile],
+      inputArgs: inputArgs(plan.input),
       video: info.videoStream,
       audio: info.audioStream,
       source: plan.source,
@@ -164,7 +212,7 @@ export async function encodeLadder(ctx: StepContext, sourceFile: string, plan: S
       segmentSeconds: SEGMENT_SECONDS,
       fps: plan.fps,
     },
-    { signal: ctx.work, durationSeconds: info.durationSeconds, onProgress: (f) => ctx.setProgress(transcodeProgress(f)) },
+    { signal: ctx.work, deadline: plan.deadline, durationSeconds: info.durationSeconds, onProgress: (f) => ctx.setProgress(transcodeProgress(f)) },
   ).catch(explain(ctx));
   ctx.setProgress(PROGRESS.transcoded);
   ctx.checkpoint();
@@ -172,19 +220,19 @@ export async function encodeLadder(ctx: StepContext, sourceFile: string, plan: S
 }
 
 /** Poster (frame at 10 %, else the first), thumbnail sprite and thumbnails.vtt into `out` (progress 90). */
-export async function renderImages(ctx: StepContext, sourceFile: string, plan: SourcePlan, out: string): Promise<void> {
-  const { info } = plan;
+export async function renderImages(ctx: StepContext, plan: SourcePlan, out: string): Promise<void> {
+  const { info, input } = plan;
   const duration = info.durationSeconds;
-  const ffmpeg = (args: string[]) => runFfmpeg(args, { signal: ctx.work }).catch(explain(ctx));
+  const ffmpeg = (args: string[]) => runFfmpeg(args, { signal: ctx.work, deadline: plan.deadline }).catch(explain(ctx));
   const poster = path.join(out, "poster.jpg");
   const size = { width: plan.renditions[0].width, height: plan.renditions[0].height };
-  await ffmpeg(posterArgs({ input: sourceFile, videoStream: info.videoStream, at: posterTime(duration), size, out: poster }));
+  await ffmpeg(posterArgs({ input, videoStream: info.videoStream, at: posterTime(duration), size, out: poster }));
   if (!fs.existsSync(poster) || fs.statSync(poster).size === 0) {
     // Seeking past the last decodable frame yields nothing: take the first frame.
-    await ffmpeg(posterArgs({ input: sourceFile, videoStream: info.videoStream, at: 0, size, out: poster }));
+    await ffmpeg(posterArgs({ input, videoStream: info.videoStream, at: 0, size, out: poster }));
   }
   const thumbs = planThumbnails(duration, plan.source);
-  await ffmpeg(spriteArgs({ input: sourceFile, videoStream: info.videoStream, plan: thumbs, out: path.join(out, "thumbnails.jpg") }));
+  await ffmpeg(spriteArgs({ input, videoStream: info.videoStream, plan: thumbs, out: path.join(out, "thumbnails.jpg") }));
   await fsp.writeFile(path.join(out, "thumbnails.vtt"), thumbnailsVtt(thumbs, duration));
   ctx.setProgress(PROGRESS.images);
   ctx.checkpoint();

@@ -34,6 +34,8 @@ export interface TranscodeContext {
   shutdown?: AbortSignal;
   /** Parent of the per-job scratch directory (default os.tmpdir()). */
   tmpDir?: string;
+  /** Fixed time limit of the job's ffmpeg runs (WORKER_FFMPEG_TIMEOUT_SECONDS); default max(600 s, 6 × duration). */
+  ffmpegTimeoutSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -72,13 +74,16 @@ function stepContext(ctx: TranscodeContext): StepContext {
     setProgress: (progress) => lease.setProgress(progress),
     complete: (tx) => completeInTransaction(tx, attempt, { assetId: payloadOf(attempt).assetId }),
     lostError: () => new LeaseLostError(attempt.id),
+    ffmpegTimeoutSeconds: ctx.ffmpegTimeoutSeconds,
     log: ctx.log,
   };
 }
 
 /**
- * Runs one transcode job end to end (ADR 031), each step in worker/transcode-steps.ts:
- *  1. the source object streamed to a scratch directory and probed;
+ * Runs one transcode job end to end (ADR 031, 046), each step in worker/transcode-steps.ts:
+ *  1. the video's verified original (`originals/…`, the server's copy of the upload) streamed
+ *     to a scratch directory, its magic bytes checked again, then probed with the demuxer
+ *     they name (every ffmpeg run: that demuxer forced, local files only, one time limit);
  *  2. stale outputs of an earlier attempt removed from the asset's video folder (its captions
  *     are kept), then ffmpeg: HLS ladder (never upscaled, ~6 s segments), poster (frame at
  *     10 %), thumbnail sprite + thumbnails.vtt;
@@ -86,8 +91,8 @@ function stepContext(ctx: TranscodeContext): StepContext {
  *  4. in one transaction fenced by the attempt: job completed, asset READY, and
  *     `lesson.videoAssetId` = this asset unless a newer upload of the lesson is already READY;
  *  5. the lesson's older video assets removed (objects, source, captions, row).
- * Ownership is checked right before each destructive storage step and the commit. The source
- * object under `sources/` is kept (re-transcoding stays possible).
+ * Ownership is checked right before each destructive storage step and the commit. The verified
+ * original is kept (re-transcoding stays possible).
  */
 export async function transcodeJob(ctx: TranscodeContext): Promise<TranscodeResult> {
   const payload = payloadOf(ctx.attempt);
@@ -95,11 +100,11 @@ export async function transcodeJob(ctx: TranscodeContext): Promise<TranscodeResu
   const video = await findVideo(steps, payload.assetId);
   const scratch = await fsp.mkdtemp(path.join(ctx.tmpDir ?? os.tmpdir(), `transcode-${ctx.attempt.id}-`));
   try {
-    const sourceFile = await downloadSource(steps, payload.sourceKey, scratch);
-    const plan = await probeSource(steps, sourceFile);
+    const input = await downloadSource(steps, video, payload.sourceKey, scratch);
+    const plan = await probeSource(steps, input);
     await clearStaleOutputs(steps, video);
-    const out = await encodeLadder(steps, sourceFile, plan, scratch);
-    await renderImages(steps, sourceFile, plan, out);
+    const out = await encodeLadder(steps, plan, scratch);
+    await renderImages(steps, plan, out);
     const bytes = await uploadOutputs(steps, video, out);
     // From here on a shutdown waits for us (the transaction is short).
     await commitSwap(steps, video, plan, bytes);

@@ -1,12 +1,14 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getCurrentUser } from "@/lib/auth/session";
 import { enrollInFreeCourse, redeemAccessCode } from "@/lib/enrollments";
 import { setLessonCompleted } from "@/lib/progress";
 import { runAction, type ActionResult } from "@/lib/http/action";
 import { signInUrl } from "@/lib/http/safe-redirect";
+import { requestClientIp } from "@/lib/ops/client-ip";
 
 export async function enrollAction(courseId: string, slug: string): Promise<ActionResult> {
   const user = await getCurrentUser();
@@ -30,7 +32,8 @@ export async function redeemAction(_prev: ActionResult<unknown> | null, form: Fo
   const user = await getCurrentUser();
   let slug: string | undefined;
   const result = await runAction(async () => {
-    const course = await redeemAccessCode(user, String(form.get("code") ?? ""));
+    // Rate-limited per user and per client address (the address the app server computed).
+    const course = await redeemAccessCode(user, String(form.get("code") ?? ""), { clientIp: requestClientIp(await headers()) });
     slug = course.slug;
   });
   if (result.ok && slug) redirect(`/courses/${slug}?enrolled=1`);

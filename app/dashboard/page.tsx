@@ -9,6 +9,7 @@ import { getDashboard } from "@/lib/courses/queries";
 
 export const metadata: Metadata = { title: "My learning" };
 export const dynamic = "force-dynamic";
+// Lesson links do not prefetch: a lesson render signs media and is recorded in the access log (ADR 047).
 
 export default async function DashboardPage() {
   const loaded = await loadForPage("/dashboard", async () => {
@@ -49,7 +50,7 @@ export default async function DashboardPage() {
                 {item.completed} of {item.total} lessons complete ({item.percent}%)
               </p>
               {item.state === "active" && item.nextLessonId ? (
-                <ButtonLink href={`/courses/${item.course.slug}/lessons/${item.nextLessonId}`} className="self-start">
+                <ButtonLink href={`/courses/${item.course.slug}/lessons/${item.nextLessonId}`} prefetch={false} className="self-start">
                   {item.completed ? "Continue" : "Start"}
                 </ButtonLink>
               ) : null}

@@ -10,7 +10,7 @@ export const metadata: Metadata = { title: "Redeem an access code" };
 
 export default async function RedeemPage() {
   const loaded = await loadForPage("/redeem", requireUser);
-  if (!loaded.ok) return denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
+  if (!loaded.ok) return denyPage();
   return (
     <div className="mx-auto max-w-md">
       <h1 className="mb-2 text-3xl font-bold tracking-tight">Redeem an access code</h1>
@@ -18,7 +18,7 @@ export default async function RedeemPage() {
       <Card className="p-6">
         <ActionForm action={redeemAction} testId="redeem-form">
           <Field label="Access code" name="code">
-            <input id="code" name="code" required autoComplete="off" placeholder="e.g. SQL-2026-TEAM" className={`${inputClass} uppercase`} />
+            <input id="code" name="code" required autoComplete="off" placeholder="e.g. CLOUD-7K3M-8P2Q-4RST-VWXY" spellCheck={false} className={`${inputClass} font-mono uppercase`} />
           </Field>
           <SubmitButton pendingText="Checking…" className="w-full">
             Redeem

@@ -1,4 +1,4 @@
-import type { UploadKind } from "@/lib/uploads/rules";
+import { UPLOAD_URL_SECONDS, type UploadKind } from "@/lib/uploads/rules";
 import type { CompleteUploadRequest, SignedRequest, StartUploadRequest, StartedUpload, UploadState } from "@/lib/uploads/wire";
 
 /**
@@ -11,8 +11,11 @@ import type { CompleteUploadRequest, SignedRequest, StartUploadRequest, StartedU
 export const PARALLEL_PARTS = 3;
 /** Tries per request: waits of 1, 2, 4 and 8 s between them. */
 export const MAX_ATTEMPTS = 5;
-/** Part URLs are valid for an hour; ask again after 50 minutes. */
-export const URL_REUSE_MS = 50 * 60 * 1000;
+/**
+ * Part URLs are valid for UPLOAD_URL_SECONDS (15 minutes); ask again once one is 5 minutes
+ * from expiring, so a part started with it still starts in time.
+ */
+export const URL_REUSE_MS = (UPLOAD_URL_SECONDS - 5 * 60) * 1000;
 /** Part URLs asked for in one request: the part needed now and up to 7 upcoming ones. */
 export const URL_BATCH = 8;
 /** localStorage key prefix of remembered uploads (kept as is: existing entries stay resumable). */

@@ -39,7 +39,7 @@ export function containerEnvironment(vars: readonly AppEnvVar[], process: Proces
 /**
  * ECS on Fargate (docs/decisions/040-containers-ecs-fargate.md): one cluster, two services built
  * from the repository's Dockerfile.
- * - app: `next start` behind the load balancer; each task first runs `prisma migrate deploy`
+ * - app: `server/main.ts` (Next behind our HTTP server) behind the load balancer; each task first runs `prisma migrate deploy`
  *   in a non-essential `migrate` container and the app container starts only when it exited 0;
  *   scales on CPU and on requests per target.
  * - worker: the transcoding worker (ffmpeg), no inbound traffic, container health check on
@@ -107,7 +107,7 @@ export class Services extends Construct {
     });
     appContainer.addContainerDependencies({ container: migrate, condition: ecs.ContainerDependencyCondition.SUCCESS });
     grantAppMediaAccess(appTask.taskRole, props.bucket);
-    // The grace period covers the migrations that run before `next start` (raise it for a long one).
+    // The grace period covers the migrations that run before the app starts (raise it for a long one).
     this.app = service("App", appTask, c.appMinTasks, "App tasks: port 3000 from the load balancer only", Duration.minutes(3));
     const targetGroup = props.loadBalancer.listener.addTargets("App", {
       port: APP_PORT,

@@ -13,10 +13,13 @@ const PRIVATE_BUCKET: s3.BucketProps = {
   removalPolicy: RemovalPolicy.RETAIN,
 };
 
-/** Key prefixes (lib/media/storage/keys.ts, ADR 027). */
+/** Key prefixes (lib/storage/keys.ts, ADR 027, 046). */
 export const MEDIA_PREFIXES = {
   courses: "courses/",
+  /** What browsers upload (presigned URLs): copied by the app once verified, then deleted. */
   sources: "sources/",
+  /** Verified video originals (the app's copies): read by the worker only. */
+  originals: "originals/",
   public: "public/",
 } as const;
 
@@ -95,19 +98,24 @@ export class MediaBucket extends Construct {
       lifecycleRules: [
         // Multipart uploads never completed (closed tab, cancelled): their parts are billed until aborted.
         { id: "abort-incomplete-multipart-uploads", abortIncompleteMultipartUploadAfter: Duration.days(c.abortIncompleteUploadDays) },
-        // Originals the app purged (abandoned, replaced, rejected) linger as noncurrent versions.
+        // Upload objects the app deleted (finished, abandoned, rejected) linger as noncurrent versions.
         { id: "expire-deleted-upload-sources", prefix: MEDIA_PREFIXES.sources, noncurrentVersionExpiration: Duration.days(c.sourcesNoncurrentDays) },
+        // Nothing under sources/ is needed once its upload is finished or expired (24 h): what is
+        // left (a PUT with a still-valid URL after completion, a purge that never ran) expires.
+        { id: "expire-upload-sources", prefix: MEDIA_PREFIXES.sources, expiration: Duration.days(c.uploadSourceDays) },
+        // Video originals of replaced or removed videos (multi-GB) go as soon as deleted sources do.
+        { id: "expire-deleted-video-originals", prefix: MEDIA_PREFIXES.originals, noncurrentVersionExpiration: Duration.days(c.sourcesNoncurrentDays) },
         { id: "expire-noncurrent-versions", noncurrentVersionExpiration: Duration.days(c.noncurrentVersionDays), expiredObjectDeleteMarker: true },
       ],
     });
-    // Upload originals are never served, whatever a signature says: CloudFront may not read them.
+    // Uploads and video originals are never served, whatever a signature says: CloudFront may not read them.
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: "DenyCdnReadsOfUploadSources",
         effect: iam.Effect.DENY,
         principals: [new iam.ServicePrincipal("cloudfront.amazonaws.com")],
         actions: ["s3:GetObject"],
-        resources: [this.bucket.arnForObjects(`${MEDIA_PREFIXES.sources}*`)],
+        resources: [this.bucket.arnForObjects(`${MEDIA_PREFIXES.sources}*`), this.bucket.arnForObjects(`${MEDIA_PREFIXES.originals}*`)],
       }),
     );
   }

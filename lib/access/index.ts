@@ -8,7 +8,9 @@ import {
   type EnrollmentFacts,
   type LessonFacts,
   type Viewer,
+  canAdministerUsers,
   canAuthorCourses,
+  canManageAccount,
   canManageCourse,
   canViewCourse,
   decideCourseAccess,
@@ -163,6 +165,20 @@ export async function requireCourseManager(viewer: Viewer | null, courseId: stri
 export function requireInstructorRole<V extends Viewer>(viewer: V | null): V {
   if (!viewer) throw new UnauthenticatedError();
   if (!canAuthorCourses(viewer)) throw new ForbiddenError("Only instructors can create courses.");
+  return viewer;
+}
+
+/** Throws unless the viewer may administer users (admins). */
+export function requireUserAdmin<V extends Viewer>(viewer: V | null): V {
+  if (!viewer) throw new UnauthenticatedError();
+  if (!canAdministerUsers(viewer)) throw new ForbiddenError("Only administrators can manage users.", "admin-only");
+  return viewer;
+}
+
+/** Throws unless the viewer may act on this account's sign-in (its owner or an admin). */
+export function requireAccountManager<V extends Viewer>(viewer: V | null, userId: string): V {
+  if (!viewer) throw new UnauthenticatedError();
+  if (!canManageAccount(viewer, userId)) throw new ForbiddenError("You can only manage your own account.");
   return viewer;
 }
 

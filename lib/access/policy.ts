@@ -61,10 +61,25 @@ export function isAdmin(viewer: Viewer | null): boolean {
   return viewer?.role === "ADMIN";
 }
 
+/** May this viewer list users, disable them, change their roles and end their sessions (/admin/users)? */
+export function canAdministerUsers(viewer: Viewer | null): boolean {
+  return isAdmin(viewer);
+}
+
+/** May this viewer act on this account's sign-in (end its sessions, link or unlink GitHub)? Its owner or an admin. */
+export function canManageAccount(viewer: Viewer | null, userId: string): boolean {
+  return viewer !== null && (viewer.id === userId || canAdministerUsers(viewer));
+}
+
+/**
+ * Staff of a course: admins, and its instructors while their role is still instructor. An account
+ * made a student stays listed as an instructor (co-authors, history) but loses every staff right
+ * on the next request: teaching a course is not a role (ADR 048).
+ */
 export function isStaff(viewer: Viewer | null, course: CourseFacts): "admin" | "instructor" | null {
   if (!viewer) return null;
   if (isAdmin(viewer)) return "admin";
-  if (course.instructorIds.includes(viewer.id)) return "instructor";
+  if (isInstructorRole(viewer.role) && course.instructorIds.includes(viewer.id)) return "instructor";
   return null;
 }
 

@@ -1,7 +1,7 @@
 import "server-only";
 import type { RenditionRecord } from "./renditions";
 import type { Asset, Prisma, PrismaClient } from "@/lib/generated/prisma/client";
-import { lessonVideoMasterKey, lessonVideoPrefix } from "@/lib/storage/keys";
+import { lessonVideoMasterKey, lessonVideoPrefix, videoOriginalKey } from "@/lib/storage/keys";
 import type { Storage } from "@/lib/storage/s3";
 import { coverRenditionKeys } from "./covers";
 
@@ -38,9 +38,10 @@ export class CurrentVideoError extends Error {
 
 /**
  * Deletes every object the asset may have left in storage (deleting a missing key is fine):
- * its multipart upload is aborted and its original deleted; a cover's renditions; a caption's
- * key unless another row still uses it (a key is shared by one language of one video); an
- * attachment; a video's whole folder (HLS, images, the captions stored in it).
+ * its multipart upload is aborted and its upload object deleted; a cover's renditions; a
+ * caption's key unless another row still uses it (a key is shared by one language of one
+ * video); an attachment; a video's verified original and its whole folder (HLS, images, the
+ * captions stored in it).
  */
 async function removeObjects({ db, storage }: AssetDeps, asset: RemovableAsset): Promise<void> {
   const keys = new Set<string>();
@@ -60,6 +61,7 @@ async function removeObjects({ db, storage }: AssetDeps, asset: RemovableAsset):
       }
       break;
     case "VIDEO":
+      keys.add(videoOriginalKey(asset.courseId, asset.id));
       if (asset.lessonId) await storage.deletePrefix(lessonVideoPrefix(asset.courseId, asset.lessonId, asset.id));
       break;
   }

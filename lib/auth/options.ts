@@ -1,100 +1,103 @@
 import "server-only";
+import crypto from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
+import { decode } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
-import { z } from "zod";
-import { db } from "@/lib/db";
-import type { Role } from "@/lib/access/policy";
 import { appConfig } from "@/lib/config";
-import { dummyPasswordHash, verifyPassword } from "./password";
-import { clearFailures, lockedFor, recordFailure, throttleKey } from "./throttle";
+import { authorizeCredentials, type SignedInUser } from "./credentials";
+import { gitHubSignIn, gitHubUser, PROVIDER as GITHUB, type GitHubDeps, type LinkRequest } from "./github";
+import { LINK_INTENT_COOKIE } from "./link-intent";
 
-const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email()),
-  password: z.string().min(1).max(200),
-});
+export { WRONG_CREDENTIALS, ACCOUNT_DISABLED } from "./credentials";
 
-export const WRONG_CREDENTIALS = "Wrong email or password.";
+/** next-auth's session lifetime (a JWT cookie, renewed while used). */
+export const SESSION_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
 
-function clientIp(headers: unknown): string {
-  const get = (name: string): string | undefined => {
-    if (!headers) return undefined;
-    if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
-    const v = (headers as Record<string, string | string[] | undefined>)[name];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  return get("x-forwarded-for")?.split(",")[0]?.trim() || get("x-real-ip") || "unknown";
-}
+const { auth, server } = appConfig();
 
 const providers: NextAuthOptions["providers"] = [
   CredentialsProvider({
     name: "Email and password",
     credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-    async authorize(credentials, req) {
-      const parsed = credentialsSchema.safeParse(credentials);
-      if (!parsed.success) throw new Error(WRONG_CREDENTIALS);
-      const { email, password } = parsed.data;
-      const key = throttleKey(email, clientIp(req?.headers));
-      const wait = await lockedFor(key);
-      if (wait > 0) {
-        throw new Error(`Too many failed attempts. Try again in ${Math.ceil(wait / 60)} minute(s).`);
-      }
-      const user = await db.user.findUnique({ where: { email } });
-      const ok = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
-      if (!user || !user.passwordHash || !ok) {
-        await recordFailure(key);
-        throw new Error(WRONG_CREDENTIALS);
-      }
-      await clearFailures(key);
-      return { id: user.id, email: user.email, name: user.name, role: user.role };
-    },
+    authorize: (credentials, req) => authorizeCredentials(credentials, req?.headers),
   }),
 ];
-
-const { auth } = appConfig();
 if (auth.github) providers.push(GitHubProvider(auth.github));
 
 export const githubEnabled = auth.github !== null;
 
-export const authOptions: NextAuthOptions = {
-  secret: auth.secret,
-  session: { strategy: "jwt", maxAge: 30 * 24 * 60 * 60 },
-  pages: { signIn: "/signin", error: "/signin" },
-  providers,
-  callbacks: {
-    async signIn({ user, account }) {
-      if (account?.provider !== "github") return true;
-      const email = user.email?.toLowerCase();
-      if (!email) return "/signin?error=GitHubEmail";
-      // A GitHub sign-in maps onto the account with the same (verified) email, or creates a student.
-      await db.user.upsert({
-        where: { email },
-        create: { email, name: user.name ?? email.split("@")[0], role: "STUDENT" },
-        update: {},
-      });
-      return true;
-    },
-    async jwt({ token, user, account }) {
-      if (user) {
-        if (account?.provider === "github") {
-          const row = await db.user.findUnique({ where: { email: user.email!.toLowerCase() } });
-          if (row) {
-            token.uid = row.id;
-            token.role = row.role;
-          }
-        } else {
-          token.uid = user.id;
-          token.role = (user as { role?: Role }).role ?? "STUDENT";
+/** The claims of a new session for `user`: its id, role, session version and a random session id. */
+export function sessionClaims(user: SignedInUser) {
+  return {
+    sub: user.id,
+    uid: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    sv: user.sessionVersion,
+    sid: crypto.randomBytes(16).toString("base64url"),
+  };
+}
+
+/**
+ * next-auth's options. `link` is set when the request carries a "Link GitHub" intent (see
+ * authOptionsFor); `deps` lets tests stub GitHub's API.
+ */
+export function buildAuthOptions(deps: GitHubDeps = {}, link: LinkRequest | null = null): NextAuthOptions {
+  return {
+    secret: auth.secret,
+    session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers,
+    callbacks: {
+      async signIn({ user, account, profile }) {
+        if (account?.provider !== GITHUB) return true;
+        const login = (profile as { login?: string } | undefined)?.login ?? null;
+        return gitHubSignIn({ providerAccountId: account.providerAccountId, accessToken: account.access_token, login, name: user.name }, link, deps);
+      },
+      async jwt({ token, user, account }) {
+        if (!user) return token;
+        if (account?.provider === GITHUB) return sessionClaims(await gitHubUser(account.providerAccountId));
+        return sessionClaims(user as unknown as SignedInUser);
+      },
+      async session({ session, token }) {
+        if (session.user && token.uid && token.role) {
+          session.user.id = token.uid;
+          session.user.role = token.role;
+          session.user.sv = token.sv;
+          session.user.sid = token.sid;
         }
-      }
-      return token;
+        return session;
+      },
     },
-    async session({ session, token }) {
-      if (session.user) {
-        session.user.id = token.uid as string;
-        session.user.role = token.role as Role;
-      }
-      return session;
-    },
-  },
-};
+  };
+}
+
+export const authOptions: NextAuthOptions = buildAuthOptions();
+
+/** next-auth's session cookie (prefixed `__Secure-` on https). */
+const SESSION_COOKIE = `${server.publicUrl.startsWith("https://") ? "__Secure-" : ""}next-auth.session-token`;
+
+function cookiesOf(header: string | null): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (header ?? "").split(";")) {
+    const i = part.indexOf("=");
+    if (i > 0) out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
+  }
+  return out;
+}
+
+/**
+ * The options for one request to next-auth's route: with a "Link GitHub" intent cookie, the
+ * GitHub callback links instead of signing in, checked against the session this request
+ * carries (lib/auth/github.ts).
+ */
+export async function authOptionsFor(request: Request, deps: GitHubDeps = {}): Promise<NextAuthOptions> {
+  const cookies = cookiesOf(request.headers.get("cookie"));
+  const token = cookies.get(LINK_INTENT_COOKIE);
+  if (!token) return Object.keys(deps).length ? buildAuthOptions(deps) : authOptions;
+  const raw = cookies.get(SESSION_COOKIE);
+  const session = raw ? await decode({ token: raw, secret: auth.secret }).catch(() => null) : null;
+  return buildAuthOptions(deps, { token, session });
+}

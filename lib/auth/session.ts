@@ -1,26 +1,21 @@
 import "server-only";
 import { cache } from "react";
 import { getServerSession } from "next-auth";
-import { db } from "@/lib/db";
-import type { Viewer } from "@/lib/access/policy";
 import { UnauthenticatedError } from "@/lib/errors";
 import { authOptions } from "./options";
+import { userForSession, type CurrentUser } from "./session-user";
 
-export interface CurrentUser extends Viewer {
-  email: string;
-  name: string;
-}
+export { userForSession, type CurrentUser, type SessionClaims } from "./session-user";
 
 /**
- * The signed-in user, read fresh from the database once per request (React cache):
- * a role change or a deleted account takes effect on the next request, whatever the JWT says.
+ * The signed-in user, once per request (React cache): every page, route handler and action
+ * asks this, so an ended session (see userForSession) is signed out on its next request,
+ * whatever the JWT says.
  */
 export const getCurrentUser = cache(async (): Promise<CurrentUser | null> => {
   const session = await getServerSession(authOptions);
-  const id = session?.user?.id;
-  if (!id) return null;
-  const user = await db.user.findUnique({ where: { id }, select: { id: true, email: true, name: true, role: true } });
-  return user ?? null;
+  const user = session?.user;
+  return user ? userForSession({ uid: user.id, sv: user.sv, sid: user.sid }) : null;
 });
 
 export async function requireUser(): Promise<CurrentUser> {

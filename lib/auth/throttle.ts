@@ -1,15 +1,26 @@
 import "server-only";
 import { appConfig } from "@/lib/config";
-import { blockedFor, limiter, reset } from "@/lib/rate-limit";
+import { blockedFor, consume, limiter, reset } from "@/lib/rate-limit";
 
 /**
- * Sign-in throttling per (email, client): after AUTH_MAX_FAILURES failures within
- * AUTH_WINDOW_MINUTES the pair is locked for the same window. Kept in PostgreSQL
- * (lib/rate-limit) so it holds across app instances and restarts.
+ * Sign-in throttling, kept in PostgreSQL (lib/rate-limit) so it holds across app instances and
+ * restarts. Both limits key on the client address the app server computed (lib/ops/client-ip:
+ * the socket and TRUST_PROXY_HOPS trusted proxies), never on a header the client writes.
+ *
+ * - Attempts per client: AUTH_CLIENT_MAX_ATTEMPTS per AUTH_CLIENT_WINDOW_MINUTES, whatever the
+ *   email or outcome, spent before any password is hashed (bounds guessing across accounts and
+ *   the argon2 work one client can cause).
+ * - Failures per (email, client): after AUTH_MAX_FAILURES failures within AUTH_WINDOW_MINUTES the
+ *   pair is locked for the same window.
  */
 function failures() {
   const { maxFailures, windowMinutes } = appConfig().auth;
   return limiter("signin-fail", { points: maxFailures, durationSeconds: windowMinutes * 60 });
+}
+
+/** Spends one sign-in attempt of `ip`; throws RateLimitedError ("Too many sign-in attempts…") when over budget. */
+export async function countAttempt(ip: string): Promise<void> {
+  await consume(limiter("signin-client", appConfig().auth.clientAttempts), ip, "sign-in attempts");
 }
 
 export function throttleKey(email: string, ip: string): string {

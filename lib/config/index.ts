@@ -43,9 +43,9 @@ function sliceFor<K extends keyof Config>(process_: ProcessName, keys: readonly 
   };
 }
 
-export const appConfig = sliceFor("app", ["server", "database", "auth", "storage", "media", "signing"] as const);
+export const appConfig = sliceFor("app", ["server", "database", "auth", "redeem", "storage", "media", "signing", "audit"] as const);
 export const edgeConfig = sliceFor("edge", ["edge", "storage", "signing"] as const);
-export const workerConfig = sliceFor("worker", ["worker", "database", "storage"] as const);
+export const workerConfig = sliceFor("worker", ["worker", "database", "storage", "audit"] as const);
 export const storageServerConfig = sliceFor("storage-server", ["storageServer", "storage"] as const);
 export const seedConfig = sliceFor("seed", ["database", "storage", "seed", "worker"] as const);
 

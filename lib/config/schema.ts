@@ -63,6 +63,16 @@ export const envSchema = z.object({
   GITHUB_SECRET: optional,
   AUTH_MAX_FAILURES: int(1, 1000).default(5),
   AUTH_WINDOW_MINUTES: int(1, 24 * 60).default(15),
+  /** Sign-in attempts one client address may make per AUTH_CLIENT_WINDOW_MINUTES, checked before any password hashing. */
+  AUTH_CLIENT_MAX_ATTEMPTS: int(1, 100_000).default(30),
+  AUTH_CLIENT_WINDOW_MINUTES: int(1, 24 * 60).default(10),
+  /** Sign-ups one client address may make per SIGNUP_WINDOW_MINUTES. */
+  SIGNUP_MAX_PER_CLIENT: int(1, 100_000).default(10),
+  SIGNUP_WINDOW_MINUTES: int(1, 24 * 60).default(60),
+  /** Failed access-code redemptions per user and per client address per REDEEM_WINDOW_MINUTES. */
+  REDEEM_MAX_FAILURES_PER_USER: int(1, 100_000).default(10),
+  REDEEM_MAX_FAILURES_PER_CLIENT: int(1, 100_000).default(30),
+  REDEEM_WINDOW_MINUTES: int(1, 24 * 60).default(60),
 
   // database
   DATABASE_URL: url_pg.optional(),
@@ -137,9 +147,24 @@ export const envSchema = z.object({
   WORKER_RETRY_DELAY_SECONDS: int(1, 3600).default(30),
   /** How long a stopping worker may finish or give back its job before it exits. */
   WORKER_SHUTDOWN_SECONDS: int(1, 3600).default(25),
+  /** Where `npm start` also writes each process's output (<name>.log); empty = console only. */
+  LOG_DIR: z.string().default("var/log"),
+  /**
+   * Wall-clock limit of all the ffmpeg runs of one transcode job; past it ffmpeg is killed and
+   * the job fails for good. Unset: max(600, 6 × the video's duration) seconds (ADR 046).
+   */
+  WORKER_FFMPEG_TIMEOUT_SECONDS: int(1, 7 * 86_400).optional(),
   /** How many workers `npm start` runs. */
   WORKERS: int(0, 32).default(1),
   FFMPEG_PATH: optional,
+
+  // access audit log (ADR 047)
+  /** Days an access event is kept; the worker's scheduled purge deletes older ones. */
+  AUDIT_RETENTION_DAYS: int(1, 3650).default(90),
+  /** The instructor's report: accounts whose grants in the last WINDOW_HOURS came from ≥ MIN_IPS addresses or ≥ MIN_SESSIONS concurrent sessions. */
+  AUDIT_REPORT_WINDOW_HOURS: int(1, 31 * 24).default(24),
+  AUDIT_REPORT_MIN_IPS: int(2, 1000).default(3),
+  AUDIT_REPORT_MIN_SESSIONS: int(2, 1000).default(2),
 
   // seed
   SEED_MEDIA: z.enum(["0", "1"]).default("1"),
@@ -190,7 +215,13 @@ export interface Config {
     github: { clientId: string; clientSecret: string } | null;
     maxFailures: number;
     windowMinutes: number;
+    /** Sign-in attempts per client address and window (any email, any outcome). */
+    clientAttempts: { points: number; durationSeconds: number };
+    /** Sign-ups per client address and window. */
+    signUps: { points: number; durationSeconds: number };
   };
+  /** Failed access-code redemptions allowed per user and per client address and window. */
+  redeem: { perUser: { points: number; durationSeconds: number }; perClient: { points: number; durationSeconds: number } };
   storage: StorageSettings;
   storageServer: { port: number; directory: string; corsOrigins: string[] };
   media: {
@@ -229,8 +260,15 @@ export interface Config {
     healthPort: number | undefined;
     shutdownSeconds: number;
     retryDelaySeconds: number;
+    /** Unset: the automatic limit (worker/plan.ts ffmpegTimeLimitSeconds). */
+    ffmpegTimeoutSeconds: number | undefined;
   };
-  start: { workers: number };
+  audit: {
+    retentionDays: number;
+    /** Thresholds of the suspicious-accounts report (lib/audit/report.ts). */
+    report: { windowHours: number; minIps: number; minSessions: number };
+  };
+  start: { workers: number; logDir: string | undefined };
   seed: { media: boolean };
 }
 
@@ -269,6 +307,12 @@ export function parseConfig(env: Env): Config {
       github: e.GITHUB_ID && e.GITHUB_SECRET ? { clientId: e.GITHUB_ID, clientSecret: e.GITHUB_SECRET } : null,
       maxFailures: e.AUTH_MAX_FAILURES,
       windowMinutes: e.AUTH_WINDOW_MINUTES,
+      clientAttempts: { points: e.AUTH_CLIENT_MAX_ATTEMPTS, durationSeconds: e.AUTH_CLIENT_WINDOW_MINUTES * 60 },
+      signUps: { points: e.SIGNUP_MAX_PER_CLIENT, durationSeconds: e.SIGNUP_WINDOW_MINUTES * 60 },
+    },
+    redeem: {
+      perUser: { points: e.REDEEM_MAX_FAILURES_PER_USER, durationSeconds: e.REDEEM_WINDOW_MINUTES * 60 },
+      perClient: { points: e.REDEEM_MAX_FAILURES_PER_CLIENT, durationSeconds: e.REDEEM_WINDOW_MINUTES * 60 },
     },
     storage: {
       bucket: e.S3_BUCKET,
@@ -322,8 +366,13 @@ export function parseConfig(env: Env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       shutdownSeconds: e.WORKER_SHUTDOWN_SECONDS,
       retryDelaySeconds: e.WORKER_RETRY_DELAY_SECONDS,
+      ffmpegTimeoutSeconds: e.WORKER_FFMPEG_TIMEOUT_SECONDS,
     },
-    start: { workers: e.WORKERS },
+    audit: {
+      retentionDays: e.AUDIT_RETENTION_DAYS,
+      report: { windowHours: e.AUDIT_REPORT_WINDOW_HOURS, minIps: e.AUDIT_REPORT_MIN_IPS, minSessions: e.AUDIT_REPORT_MIN_SESSIONS },
+    },
+    start: { workers: e.WORKERS, logDir: e.LOG_DIR.trim() || undefined },
     seed: { media: e.SEED_MEDIA === "1" },
   };
 }

@@ -2,6 +2,8 @@ import "server-only";
 import { cache } from "react";
 import { db } from "@/lib/db";
 import { courseAccessFrom, courseFactsSelect, enrollmentState, lessonAccessFrom, lessonDecisions, type Viewer } from "@/lib/access";
+import type { AccessContext } from "@/lib/audit/events";
+import { recordDenial } from "@/lib/audit/record";
 import { NotFoundError } from "@/lib/errors";
 import { lessonMedia } from "@/lib/media/delivery";
 
@@ -45,11 +47,13 @@ export const getCoursePage = cache(async (viewer: Viewer | null, slug: string) =
  * Everything one lesson page shows, with one access decision: the course outline (one
  * statement per table: course with the viewer's facts, enrolment, sections, lessons), then,
  * only when access allows it, the lesson's body and the viewer's progress, and the media
- * (lib/media/delivery, from the same decision). Cached per request (React `cache`), so
- * generateMetadata and the page share one load. Throws NotFoundError for a hidden or unknown
- * lesson, or one that is not in the course named by `slug`.
+ * (lib/media/delivery, from the same decision, which records what it issued in the access
+ * log); a refusal is recorded as a LESSON_PAGE event (ADR 047). Cached per request (React
+ * `cache`: pass the same `context` object, lib/http/request-context.ts), so generateMetadata
+ * and the page share one load. Throws NotFoundError for a hidden or unknown lesson, or one that
+ * is not in the course named by `slug`.
  */
-export const loadLessonView = cache(async (viewer: Viewer | null, slug: string, lessonId: string) => {
+export const loadLessonView = cache(async (viewer: Viewer | null, slug: string, lessonId: string, context: AccessContext) => {
   const course = await db.course.findUnique({
     where: { slug },
     select: {
@@ -65,6 +69,7 @@ export const loadLessonView = cache(async (viewer: Viewer | null, slug: string, 
   if (!course || index < 0) throw new NotFoundError("Lesson not found.");
   const access = lessonAccessFrom(viewer, course, ordered[index]);
   const allowed = access.decision.allowed;
+  await recordDenial(viewer, access, "LESSON_PAGE", context);
   const details = allowed
     ? await db.lesson.findUniqueOrThrow({
         where: { id: lessonId },
@@ -82,7 +87,7 @@ export const loadLessonView = cache(async (viewer: Viewer | null, slug: string, 
     previous: index > 0 ? ordered[index - 1] : null,
     next: index < ordered.length - 1 ? ordered[index + 1] : null,
     progress: details?.progress?.[0] ?? null,
-    media: allowed ? await lessonMedia(access) : null,
+    media: allowed ? await lessonMedia(access, viewer, context) : null,
   };
 });
 

@@ -95,3 +95,10 @@ export function instructorFormAction<A extends unknown[], T>(
     return perform((viewer) => call(viewer, form, ...args), args, { summarize: true, ...options });
   };
 }
+
+/**
+ * The same builders for actions outside the instructor area (account page, user administration):
+ * nothing in them is about instructors; the domain call checks what the viewer may do.
+ */
+export const signedInAction = instructorAction;
+export const signedInFormAction = instructorFormAction;

@@ -1,47 +1,16 @@
 import "server-only";
-import { headers } from "next/headers";
 import { forbidden } from "next/navigation";
-import type { AccessDecision } from "@/lib/access/policy";
-import { REQUEST_ID_HEADER } from "./request-id";
 
 /**
  * Denied pages answer HTTP 403 and still say why and what to do. Next's `forbidden()` renders
- * app/forbidden.tsx with status 403 but passes it nothing (and renders it apart from the page,
- * so no per-render cache reaches it). The page therefore leaves its denial under the request's
- * id — `x-request-id`, which proxy.ts sets on every request, replacing any client value — and
- * app/forbidden.tsx takes it from there. Entries are removed when read, and bounded.
+ * app/forbidden.tsx with status 403; that file gets no props and Next renders it alongside the
+ * page (not after it), so it works out the explanation itself from the request's path
+ * (proxy.ts passes it as `x-lumen-path`), with the same per-request cached loaders the page
+ * used — no extra queries.
  */
-export type Denial =
-  | {
-      kind: "course-content";
-      decision: Extract<AccessDecision, { allowed: false }>;
-      course: { slug: string; title: string; isFree: boolean };
-      returnTo: string;
-    }
-  | { kind: "page"; message: string; reason?: string };
+export { PATH_HEADER } from "./denial-path";
 
-const MAX_PENDING = 1000;
-const pending = new Map<string, Denial>();
-
-async function requestId(): Promise<string | null> {
-  return (await headers()).get(REQUEST_ID_HEADER);
-}
-
-/** Ends the page with a 403 that explains `denial`. Use as `return denyPage(...)`. */
-export async function denyPage(denial: Denial): Promise<never> {
-  const id = await requestId();
-  if (id) {
-    if (pending.size >= MAX_PENDING) pending.delete(pending.keys().next().value!);
-    pending.set(id, denial);
-  }
+/** Ends the page with a 403 (app/forbidden.tsx explains it). Use as `return denyPage()`. */
+export function denyPage(): never {
   forbidden();
-}
-
-/** The denial of this request, for app/forbidden.tsx (null: forbidden() came from elsewhere). */
-export async function currentDenial(): Promise<Denial | null> {
-  const id = await requestId();
-  if (!id) return null;
-  const denial = pending.get(id) ?? null;
-  pending.delete(id);
-  return denial;
 }

@@ -51,7 +51,9 @@ export async function startBoss(o: BossOptions): Promise<PgBoss> {
   await boss.createQueue(QUEUES.transcode, transcode);
   // The configuration of the process starting last applies (the policy itself cannot change).
   await boss.updateQueue(QUEUES.transcode, { ...transcode, policy: undefined });
-  await boss.createQueue(QUEUES.purgeUploads, { name: QUEUES.purgeUploads, policy: "singleton", retryLimit: 0, expireInSeconds: 600 });
+  for (const name of [QUEUES.purgeUploads, QUEUES.purgeAccessEvents]) {
+    await boss.createQueue(name, { name, policy: "singleton", retryLimit: 0, expireInSeconds: 600 });
+  }
   return boss;
 }
 

@@ -9,6 +9,8 @@ export const QUEUES = {
   transcodeDead: "transcode-dead",
   /** Abort and delete uploads nobody finished (on a schedule and at worker start). */
   purgeUploads: "purge-uploads",
+  /** Delete access log events older than the retention (AUDIT_RETENTION_DAYS, ADR 047). */
+  purgeAccessEvents: "purge-access-events",
 } as const;
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -16,7 +18,7 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 export interface TranscodePayload {
   /** The VIDEO asset to produce (PROCESSING until the job succeeds). */
   assetId: string;
-  /** Object key of the uploaded original. */
+  /** Object key of the verified original (`originals/…`, lib/storage/keys videoOriginalKey): the worker reads nothing else. */
   sourceKey: string;
 }
 
@@ -25,6 +27,20 @@ export const TRANSCODE_RETRY = { retryLimit: 2, retryDelay: 30, retryBackoff: tr
 
 /** Every five minutes, plus once when a worker starts. */
 export const PURGE_UPLOADS_CRON = "*/5 * * * *";
+
+/** Every hour (small batches), plus once when a worker starts. */
+export const PURGE_ACCESS_EVENTS_CRON = "17 * * * *";
+
+export interface PurgeAccessEventsPayload {
+  /** The retention the scheduling worker was configured with. */
+  retentionDays: number;
+}
+
+export function parsePurgeAccessEventsPayload(value: unknown): PurgeAccessEventsPayload | null {
+  const p = value as Partial<PurgeAccessEventsPayload> | null;
+  if (!p || typeof p.retentionDays !== "number" || !Number.isInteger(p.retentionDays) || p.retentionDays < 1) return null;
+  return { retentionDays: p.retentionDays };
+}
 
 export function parseTranscodePayload(value: unknown): TranscodePayload | null {
   const p = value as Partial<TranscodePayload> | null;

@@ -1,6 +1,7 @@
 import "server-only";
 import type PgBoss from "pg-boss";
 import type { Prisma, PrismaClient } from "@/lib/generated/prisma/client";
+import { videoOriginalKey } from "@/lib/storage/keys";
 import { inTransaction } from "./boss";
 import { QUEUES, type TranscodePayload } from "./queues";
 
@@ -27,12 +28,13 @@ export class NotRetryableError extends Error {
  * refused at upload) can be retried; a video already on its way again is left alone.
  */
 export async function retryTranscode(db: PrismaClient, boss: PgBoss, assetId: string): Promise<void> {
-  const asset = await db.asset.findUnique({ where: { id: assetId }, select: { status: true, transcodeFailedAt: true, upload: { select: { key: true } } } });
+  const asset = await db.asset.findUnique({ where: { id: assetId }, select: { status: true, courseId: true, transcodeFailedAt: true, upload: { select: { id: true } } } });
   if (!asset) throw new NotRetryableError("This video no longer exists.");
   if (asset.status === "PROCESSING") return; // already retrying: idempotent
   if (asset.status !== "FAILED" || !asset.transcodeFailedAt) throw new NotRetryableError("Only a video whose processing failed can be retried.");
   if (!asset.upload) throw new NotRetryableError("The uploaded original of this video is gone: upload it again.");
-  const sourceKey = asset.upload.key;
+  // The verified copy the upload's completion made (ADR 046), never the upload key itself.
+  const sourceKey = videoOriginalKey(asset.courseId, assetId);
   await db.$transaction(async (tx) => {
     const { count } = await tx.asset.updateMany({
       where: { id: assetId, status: "FAILED" },

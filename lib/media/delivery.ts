@@ -1,7 +1,9 @@
 import "server-only";
 import { db } from "@/lib/db";
 import { appConfig } from "@/lib/config";
-import { assertLessonAllowed, canViewCourse, requireLessonAccess, type CourseFacts, type LessonAccess, type Viewer } from "@/lib/access";
+import { assertLessonAllowed, canViewCourse, getLessonAccess, type CourseFacts, type LessonAccess, type Viewer } from "@/lib/access";
+import { accessEvent, type AccessContext, type AccessEventKind } from "@/lib/audit/events";
+import { recordAccessEvents, recordDenial } from "@/lib/audit/record";
 import { NotFoundError } from "@/lib/errors";
 import type { LessonMedia } from "@/lib/media/delivery-types";
 import { contentDisposition } from "@/lib/storage/content-types";
@@ -16,6 +18,10 @@ import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storag
  * The only way a page or route gets a media URL or cookie: each function asks lib/access
  * first (lessonMedia takes the decision the page already got from it), then signs. Nothing
  * here is stored; URLs are computed per request.
+ *
+ * Course media (not covers) is audited (ADR 047): each function records what it issued, and
+ * streamingCookies/signedPlaylist what they refused, in one insert, with the request's
+ * AccessContext (address, user agent, session) that the app layer passes in.
  *
  * Modes (MEDIA_DELIVERY):
  *  - cloudfront: canned-policy signed URLs for single objects (images, downloads) and a
@@ -113,9 +119,11 @@ function masterFolder(storageKey: string): string {
 /**
  * Everything the lesson page needs to play and download, for an entitled viewer only: it takes
  * the access decision the page already made (lib/access) and refuses (401/403) when it denies.
- * One query: the lesson's current video (whatever its status) and its ready captions and attachments.
+ * One query: the lesson's current video (whatever its status) and its ready captions and
+ * attachments; one insert: a VIDEO_PAGE event for the player (manifest and poster), one per
+ * caption and attachment URL.
  */
-export async function lessonMedia(access: LessonAccess): Promise<LessonMedia> {
+export async function lessonMedia(access: LessonAccess, viewer: Viewer | null, context: AccessContext): Promise<LessonMedia> {
   const lessonId = assertLessonAllowed(access).lesson.id;
   const assets = await db.asset.findMany({
     where: {
@@ -164,7 +172,21 @@ export async function lessonMedia(access: LessonAccess): Promise<LessonMedia> {
       renditions: parseRenditions(video.renditions).map(({ name, width, height, bandwidth }) => ({ name, width, height, bandwidth })),
     };
   }
+  const issued: AccessEventKind[] = [
+    ...(videoOut ? ["VIDEO_PAGE" as const] : []),
+    ...captions.map(() => "CAPTION" as const),
+    ...attachments.map(() => "ATTACHMENT" as const),
+  ];
+  const at = new Date();
+  await recordAccessEvents(issued.map((kind) => accessEvent(viewer, access, kind, context, at)));
   return { video: videoOut, captions, attachments };
+}
+
+/** The viewer's access to the lesson; a refusal is recorded as `kind`, then thrown (401/403). */
+async function requireAuditedLessonAccess(viewer: Viewer | null, lessonId: string, kind: AccessEventKind, context: AccessContext): Promise<LessonAccess> {
+  const access = await getLessonAccess(viewer, lessonId);
+  await recordDenial(viewer, access, kind, context);
+  return assertLessonAllowed(access);
 }
 
 export interface StreamingCookie {
@@ -180,10 +202,15 @@ export interface StreamingCookie {
 
 /**
  * Signed cookies (custom policy, wildcard on the lesson's folder) for an entitled viewer.
- * Throws (401/403/404) otherwise, so a revoked enrolment stops at the next refresh.
+ * Throws (401/403/404) otherwise, so a revoked enrolment stops at the next refresh. Each issue
+ * and each refusal is a STREAM_SESSION event.
  */
-export async function streamingCookies(viewer: Viewer | null, lessonId: string): Promise<{ cookies: StreamingCookie[]; expiresAt: number }> {
-  const access = await requireLessonAccess(viewer, lessonId);
+export async function streamingCookies(
+  viewer: Viewer | null,
+  lessonId: string,
+  context: AccessContext,
+): Promise<{ cookies: StreamingCookie[]; expiresAt: number }> {
+  const access = await requireAuditedLessonAccess(viewer, lessonId, "STREAM_SESSION", context);
   if (media().delivery !== "cloudfront") throw new NotFoundError("Signed cookies are not used in this delivery mode.");
   const folder = lessonFolder(access.course.id, lessonId);
   const expiresAt = nowEpoch() + media().ttl.stream;
@@ -201,16 +228,18 @@ export async function streamingCookies(viewer: Viewer | null, lessonId: string):
     // The browser may drop the cookie when the policy expires; the policy itself is what the edge checks.
     expires: new Date(expiresAt * 1000),
   }));
+  await recordAccessEvents([accessEvent(viewer, access, "STREAM_SESSION", context)]);
   return { cookies, expiresAt };
 }
 
 /**
  * A playlist of the lesson's current video with every URI signed (cookie-less CloudFront
  * mode: one policy query on the folder; s3-presigned mode: a presigned GET per segment).
- * Nested playlists point back to this route so they get rewritten too.
+ * Nested playlists point back to this route so they get rewritten too. Each playlist issued
+ * and each refusal is a PLAYLIST event.
  */
-export async function signedPlaylist(viewer: Viewer | null, lessonId: string, relativePath: string): Promise<string> {
-  const access = await requireLessonAccess(viewer, lessonId);
+export async function signedPlaylist(viewer: Viewer | null, lessonId: string, relativePath: string, context: AccessContext): Promise<string> {
+  const access = await requireAuditedLessonAccess(viewer, lessonId, "PLAYLIST", context);
   const lesson = await db.lesson.findUniqueOrThrow({ where: { id: lessonId }, select: { video: true } });
   const video = lesson.video;
   if (!video || video.status !== "READY") throw new NotFoundError("This lesson has no video.");
@@ -243,8 +272,8 @@ export async function signedPlaylist(viewer: Viewer | null, lessonId: string, re
     segments.push(storage().presignGet(ref.path, { expiresIn: ttl }));
     return token;
   });
-  if (!placeholders.length) return rewritten;
   const urls = await Promise.all(segments);
+  await recordAccessEvents([accessEvent(viewer, access, "PLAYLIST", context)]);
   return placeholders.reduce((out, token, i) => out.replace(token, urls[i]), rewritten);
 }
 

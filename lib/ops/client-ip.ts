@@ -26,3 +26,17 @@ export function clientAddress(socketAddress: string | undefined, forwardedFor: s
   const index = Math.max(0, chain.length - 1 - Math.max(0, Math.floor(trustedHops)));
   return normaliseIp(chain[index]) ?? normaliseIp(socketAddress) ?? "unknown";
 }
+
+type HeaderBag = Headers | Readonly<Record<string, string | string[] | undefined>> | null | undefined;
+
+/**
+ * The client address of a request the app server (server/main.ts) passed on: its
+ * CLIENT_IP_HEADER, never X-Forwarded-For (which the client writes). "unknown" when the header
+ * is missing or not an address (a request that did not come through server/main.ts).
+ */
+export function requestClientIp(headers: HeaderBag): string {
+  let value: string | string[] | null | undefined;
+  if (headers && typeof (headers as Headers).get === "function") value = (headers as Headers).get(CLIENT_IP_HEADER);
+  else if (headers) value = (headers as Record<string, string | string[] | undefined>)[CLIENT_IP_HEADER];
+  return normaliseIp(Array.isArray(value) ? value[0] : (value ?? undefined)) ?? "unknown";
+}

@@ -102,3 +102,8 @@ export async function blockedFor(l: RateLimiterPostgres, key: string): Promise<n
 export async function reset(l: RateLimiterPostgres, key: string): Promise<void> {
   await l.delete(key);
 }
+
+/** Gives back points spent by `consume` (e.g. an attempt that turned out to be legitimate). */
+export async function refund(l: RateLimiterPostgres, key: string, points = 1): Promise<void> {
+  await l.reward(key, points);
+}

@@ -12,7 +12,10 @@
  *     video/<assetId>/master.m3u8, <rendition>/..., poster.jpg
  *     video/<assetId>/captions/<lang>.vtt
  *     attachments/<assetId>.<ext>
- *   sources/courses/<courseId>/<assetId>.<ext>                original uploads; never signed for viewers
+ *   sources/courses/<courseId>/<assetId>.<ext>                what browsers upload (presigned PUTs): nothing serves,
+ *                                                             transcodes or reads it but the completion step, which copies it
+ *   originals/courses/<courseId>/<assetId>                    a video's verified original (the server's copy): read by
+ *                                                             the worker only; never signed for viewers (ADR 046)
  */
 
 import { encodeUrlPath } from "@/lib/cloudfront/encode";
@@ -40,6 +43,10 @@ const FILE_SEGMENT_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 /** Prefix served without signatures by the edge / a second CloudFront behaviour. */
 export const PUBLIC_PREFIX = "public/";
+/** What browsers upload to (presigned URLs); never served (ADR 046). */
+export const SOURCES_PREFIX = "sources/";
+/** Verified video originals, copied by the server; read by the worker only, never served (ADR 046). */
+export const ORIGINALS_PREFIX = "originals/";
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -182,11 +189,26 @@ export function lessonAttachmentKey(courseId: string, lessonId: string, assetId:
   return `${lessonFolder(courseId, lessonId)}attachments/${assetId}.${normaliseExt(ext)}`;
 }
 
-/** `sources/courses/<courseId>/<assetId>.<ext>`: original uploads, outside every folder a viewer is signed for. */
+/**
+ * `sources/courses/<courseId>/<assetId>.<ext>`: where the browser uploads, outside every folder
+ * a viewer is signed for. Writable with the upload's presigned URLs until they expire, so
+ * never served or transcoded: completion copies it to the asset's final key (ADR 046).
+ */
 export function sourceUploadKey(courseId: string, assetId: string, ext: string): string {
   assertSafeId(courseId, "courseId");
   assertSafeId(assetId, "assetId");
-  return `sources/courses/${courseId}/${assetId}.${normaliseExt(ext)}`;
+  return `${SOURCES_PREFIX}courses/${courseId}/${assetId}.${normaliseExt(ext)}`;
+}
+
+/**
+ * `originals/courses/<courseId>/<assetId>`: a video's verified original, the server's copy
+ * of its upload (no presigned URL ever names it). The worker transcodes from it and nothing
+ * else; kept while the asset lives (a retry transcodes it again).
+ */
+export function videoOriginalKey(courseId: string, assetId: string): string {
+  assertSafeId(courseId, "courseId");
+  assertSafeId(assetId, "assetId");
+  return `${ORIGINALS_PREFIX}courses/${courseId}/${assetId}`;
 }
 
 /** True when the key lies under the unsigned public prefix. */

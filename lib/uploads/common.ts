@@ -4,10 +4,9 @@ import type { AssetDeps } from "@/lib/assets";
 import { db } from "@/lib/db";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
 import type { Asset, Upload } from "@/lib/generated/prisma/client";
-import { contentDisposition } from "@/lib/storage/content-types";
 import { storage } from "@/lib/storage/instance";
 import { parseInput } from "@/lib/validation";
-import type { UploadKind } from "./rules";
+import { UPLOAD_URL_SECONDS } from "./rules";
 import { idSchema } from "./schemas";
 import type { SignedRequest } from "./wire";
 
@@ -15,8 +14,7 @@ import type { SignedRequest } from "./wire";
 
 /** How long an unfinished upload can be resumed. */
 export const UPLOAD_TTL_SECONDS = 24 * 3600;
-/** Lifetime of a presigned PUT or part URL (the uploader asks again when one expires). */
-export const UPLOAD_URL_SECONDS = 3600;
+export { UPLOAD_URL_SECONDS };
 
 /** The app's database and storage, for the asset lifecycle (lib/assets). */
 export function appDeps(): AssetDeps {
@@ -63,13 +61,15 @@ export function planOf(upload: UploadRecord) {
   return { partSize: upload.partSize, partCount: Math.ceil(upload.bytes / upload.partSize) };
 }
 
-/** A presigned PUT of the whole file, with the headers storage must keep (attachments: the download name). */
-export async function presignWholeFile(upload: Pick<UploadRecord, "key" | "contentType" | "bytes" | "fileName">, kind: UploadKind): Promise<SignedRequest> {
+/**
+ * A presigned PUT of the whole file to the upload key (Content-Type and Content-Length signed).
+ * The headers of what viewers get are set by the server when it copies the verified file.
+ */
+export async function presignWholeFile(upload: Pick<UploadRecord, "key" | "contentType" | "bytes">): Promise<SignedRequest> {
   const put = await storage().presignPut(upload.key, {
     expiresIn: UPLOAD_URL_SECONDS,
     contentType: upload.contentType,
     contentLength: upload.bytes,
-    contentDisposition: kind === "ATTACHMENT" ? contentDisposition(upload.fileName) : undefined,
   });
   return { url: put.url, headers: put.headers };
 }

@@ -8,7 +8,7 @@ import { parseInput } from "@/lib/validation";
 import { claim, planOf, release, uploadForManager, validation, type UploadRow } from "./common";
 import { partLength } from "./rules";
 import { completeUploadSchema } from "./schemas";
-import { verifyAndFinish } from "./verify";
+import { verifyAndFinish } from "./finish";
 import { viewOf } from "./views";
 import type { AssetView, CompleteUploadRequest, StoredPart } from "./wire";
 

@@ -45,7 +45,7 @@ export async function listUploadedParts(viewer: Viewer | null, uploadId: string)
     expiresAt: upload.expiresAt.toISOString(),
   };
   if (!plan) {
-    const put = await presignWholeFile(upload, upload.asset.kind);
+    const put = await presignWholeFile(upload);
     return { ...base, method: "PUT", partSize: null, partCount: null, parts: [], put };
   }
   let parts;

@@ -8,7 +8,8 @@
  *   CAPTION     .vtt .srt (UTF-8)                               up to 2 MB   (SubRip converted to WebVTT)
  *   ATTACHMENT  .pdf .zip and text/code files (UTF-8)           up to 500 MB (downloaded with its original name)
  * Sizes are binary (1 MB = 1,048,576 bytes), as operating systems show them.
- * Files under 16 MB go in one presigned PUT; larger ones as an S3 multipart upload.
+ * Files under 16 MB go in one presigned PUT; larger ones as an S3 multipart upload, to an upload
+ * key under sources/ that the server copies to the asset's final key once verified (ADR 046).
  */
 
 export const UPLOAD_KINDS = ["VIDEO", "IMAGE", "CAPTION", "ATTACHMENT"] as const;
@@ -17,6 +18,14 @@ export type UploadKind = (typeof UPLOAD_KINDS)[number];
 export const KB = 1024;
 export const MB = 1024 * KB;
 export const GB = 1024 * MB;
+
+/**
+ * Lifetime of a presigned PUT or part URL: 15 minutes. The uploader asks for part URLs on
+ * demand (a few at a time) and again when one is older than URL_REUSE_MS (components/uploads);
+ * a URL still valid after completion can only write the upload key, which nothing reads then
+ * (ADR 046).
+ */
+export const UPLOAD_URL_SECONDS = 15 * 60;
 
 /** Files of at least this size go as a multipart upload; smaller ones as one presigned PUT. */
 export const MULTIPART_THRESHOLD = 16 * MB;

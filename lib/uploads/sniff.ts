@@ -1,7 +1,9 @@
 /**
  * What a file really is, from its first bytes (magic numbers), whatever its name and the
- * browser's Content-Type say. Pure: the server reads the head of the stored object with a
- * Range GET and asks here whether it matches the kind that was promised.
+ * browser's Content-Type say. Pure: the server reads the head of its verified copy with a
+ * Range GET and asks here whether it matches the kind that was promised; the transcoding
+ * worker asks the same of the original it downloaded, and picks ffmpeg's demuxer from the
+ * answer (ADR 046).
  */
 import type { UploadKind } from "./rules";
 
@@ -22,6 +24,8 @@ export type SniffedFormat =
   | "gzip"
   | "webvtt"
   | "srt"
+  | "hls"
+  | "ffconcat"
   | "text"
   | "empty"
   | "unknown";
@@ -40,6 +44,8 @@ const DESCRIPTIONS: Record<SniffedFormat, string> = {
   gzip: "a gzip archive",
   webvtt: "a WebVTT caption file",
   srt: "a SubRip caption file",
+  hls: "an HLS playlist",
+  ffconcat: "an ffmpeg concat script",
   text: "text",
   empty: "an empty file",
   unknown: "binary data of an unknown type",
@@ -104,6 +110,9 @@ export function sniff(head: Uint8Array, truncated = false): SniffedFormat {
     const start = new TextDecoder("utf-8").decode(head.subarray(0, 4096)).replace(/^\uFEFF/, "");
     if (/^WEBVTT(?:[ \t\r\n]|$)/.test(start)) return "webvtt";
     if (SRT_START.test(start)) return "srt";
+    // Text that ffmpeg would follow to other files or hosts if it probed the format itself.
+    if (/^\s*#EXTM3U/.test(start)) return "hls";
+    if (/^\s*ffconcat\s+version\b/.test(start)) return "ffconcat";
     return "text";
   }
   return "unknown";
@@ -111,8 +120,12 @@ export function sniff(head: Uint8Array, truncated = false): SniffedFormat {
 
 export type ContentsCheck = { ok: true; format: SniffedFormat } | { ok: false; format: SniffedFormat; message: string };
 
-const ACCEPTED: Record<Exclude<UploadKind, "ATTACHMENT">, { formats: SniffedFormat[]; what: string }> = {
-  VIDEO: { formats: ["mp4", "quicktime", "ebml"], what: "a video" },
+/** The containers a video may be: the worker forces the matching demuxer (worker/ffmpeg-args.ts demuxerFor). */
+export const VIDEO_CONTAINERS = ["mp4", "quicktime", "ebml"] as const satisfies readonly SniffedFormat[];
+export type VideoContainer = (typeof VIDEO_CONTAINERS)[number];
+
+const ACCEPTED: Record<Exclude<UploadKind, "ATTACHMENT">, { formats: readonly SniffedFormat[]; what: string }> = {
+  VIDEO: { formats: VIDEO_CONTAINERS, what: "a video" },
   IMAGE: { formats: ["jpeg", "png", "webp"], what: "a JPEG, PNG or WebP image" },
   CAPTION: { formats: ["webvtt", "srt"], what: "a WebVTT or SubRip caption file" },
 };
@@ -120,7 +133,7 @@ const ACCEPTED: Record<Exclude<UploadKind, "ATTACHMENT">, { formats: SniffedForm
 const ATTACHMENT_CONTENTS: Record<"pdf" | "zip" | "text", { formats: SniffedFormat[]; what: string }> = {
   pdf: { formats: ["pdf"], what: "a PDF document" },
   zip: { formats: ["zip"], what: "a ZIP archive" },
-  text: { formats: ["text", "webvtt", "srt"], what: "UTF-8 text" },
+  text: { formats: ["text", "webvtt", "srt", "hls", "ffconcat"], what: "UTF-8 text" },
 };
 
 /**

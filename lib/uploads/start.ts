@@ -3,7 +3,6 @@ import { requireCourseManager, type Viewer } from "@/lib/access";
 import { HLS_CONTENT_TYPE, removeAsset } from "@/lib/assets";
 import { db } from "@/lib/db";
 import { ConflictError, NotFoundError } from "@/lib/errors";
-import { contentDisposition } from "@/lib/storage/content-types";
 import { storage } from "@/lib/storage/instance";
 import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, sourceUploadKey } from "@/lib/storage/keys";
 import { parseInput } from "@/lib/validation";
@@ -70,8 +69,9 @@ async function placementFor(kind: UploadKind, courseId: string, lessonId: string
 }
 
 /**
- * Keys from ids only (ADR 032): where the browser sends the bytes (`uploadKey`), and what the
- * asset will be once finished (`storageKey`, `contentType`).
+ * Keys from ids only (ADR 032): where the browser sends the bytes (`uploadKey`, always under
+ * sources/: nothing serves it, ADR 046), and what the asset will be once finished
+ * (`storageKey`, `contentType`).
  */
 function keysFor(
   kind: UploadKind,
@@ -88,10 +88,9 @@ function keysFor(
       return { uploadKey: source(), storageKey: courseCoverKey(courseId, assetId, "jpg"), contentType: "image/jpeg" };
     case "CAPTION":
       return { uploadKey: source(), storageKey: lessonCaptionKey(courseId, lessonId, placement.captionVideoId!, ids.language!), contentType: "text/vtt" };
-    case "ATTACHMENT": {
-      const key = lessonAttachmentKey(courseId, lessonId, assetId, check.ext);
-      return { uploadKey: key, storageKey: key, contentType: check.storedContentType };
-    }
+    case "ATTACHMENT":
+      // The server copies the verified file here, with its download name (Content-Disposition).
+      return { uploadKey: source(), storageKey: lessonAttachmentKey(courseId, lessonId, assetId, check.ext), contentType: check.storedContentType };
   }
 }
 
@@ -154,14 +153,11 @@ export async function startUpload(viewer: Viewer | null, input: unknown): Promis
   let transfer: UploadTransfer;
   try {
     if (plan) {
-      const { uploadId } = await storage().createMultipartUpload(upload.key, {
-        contentType: upload.contentType,
-        contentDisposition: kind === "ATTACHMENT" ? contentDisposition(fileName) : undefined,
-      });
+      const { uploadId } = await storage().createMultipartUpload(upload.key, { contentType: upload.contentType });
       await db.upload.update({ where: { id: upload.id }, data: { multipartId: uploadId } });
       transfer = { method: "MULTIPART", partSize: plan.partSize, partCount: plan.partCount };
     } else {
-      transfer = { method: "PUT", ...(await presignWholeFile(upload, kind)) };
+      transfer = { method: "PUT", ...(await presignWholeFile(upload)) };
     }
   } catch (err) {
     await db.asset.delete({ where: { id: asset.id } }).catch(() => undefined);

@@ -1,27 +1,31 @@
 import "server-only";
 import type { Readable } from "node:stream";
-import { coverRenditionKey, removeAsset } from "@/lib/assets";
 import { db } from "@/lib/db";
 import { ConflictError } from "@/lib/errors";
 import type { Asset } from "@/lib/generated/prisma/client";
-import { appBoss } from "@/lib/jobs/boss";
-import { enqueueTranscode } from "@/lib/jobs/transcode";
+import { contentDisposition } from "@/lib/storage/content-types";
 import { storage } from "@/lib/storage/instance";
-import { CaptionFormatError, toWebVtt } from "./captions";
-import { appDeps, assetBytes, release, validation, type UploadRecord } from "./common";
-import { ImageProcessingError, renderCoverVariants } from "./images";
+import { videoOriginalKey } from "@/lib/storage/keys";
+import { CopySourceChangedError, ObjectNotFoundError, type ObjectMetadata } from "@/lib/storage/s3";
+import { release, validation, type UploadRecord } from "./common";
 import { KIND_RULES, baseType, checkFile, formatBytes } from "./rules";
 import { SNIFF_BYTES, checkContents, type SniffedFormat } from "./sniff";
-import { viewOf } from "./views";
-import type { AssetView } from "./wire";
 
 /**
- * Step 4 of an upload: what storage holds is checked (size, signed headers, magic bytes) before
- * anything is usable, then handed on per kind. A file that is not what it claims is deleted
- * and its asset marked FAILED with a reason the instructor can read (422).
+ * Step 4 of an upload: the verified bytes are never the upload object itself, which the
+ * upload's presigned URLs can still rewrite until they expire (ADR 046). A video or an
+ * attachment is copied by the server to its final key with headers the server sets, and THE
+ * COPY is checked (size, headers, magic bytes); a cover or a caption file (a few MB) is read
+ * once and checked and processed from that one buffer. A file that is not what it claims is
+ * deleted (upload and copy) and its asset marked FAILED with a reason the instructor can read
+ * (422).
  */
 
-const IMMUTABLE = "public, max-age=31536000, immutable";
+/** Cache-Control of objects that never change under their key (ids only, written once). */
+export const IMMUTABLE = "public, max-age=31536000, immutable";
+
+/** What was verified: the format, and where the verified bytes are (a copy at `key`, or `bytes` in memory). */
+export type Verified = { format: SniffedFormat } & ({ key: string; bytes?: never } | { bytes: Buffer; key?: never });
 
 async function readAll(body: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -38,131 +42,98 @@ async function readAll(body: Readable, limit: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function readObject(key: string, limit: number): Promise<Buffer> {
-  return readAll((await storage().getObject(key)).body, limit);
-}
-
-/** The upload's result is unusable: nothing stays in storage, the asset says why (422). */
-async function fail(upload: UploadRecord, message: string): Promise<never> {
-  await storage()
-    .deleteObject(upload.key)
-    .catch((err: unknown) => console.error("upload verification: could not delete", upload.key, err));
+/** The upload's result is unusable: nothing stays in storage (upload object, copy), the asset says why (422). */
+export async function fail(upload: UploadRecord, message: string, copyKey?: string): Promise<never> {
+  for (const key of [upload.key, ...(copyKey ? [copyKey] : [])]) {
+    await storage()
+      .deleteObject(key)
+      .catch((err: unknown) => console.error("upload verification: could not delete", key, err));
+  }
   await db.asset.update({ where: { id: upload.assetId }, data: { status: "FAILED", error: message } });
   throw validation(message, "file");
 }
 
-/** Size, signed headers and contents of the stored object; returns what the contents look like. */
-async function checkStoredObject(upload: UploadRecord, asset: Asset): Promise<SniffedFormat> {
-  const s = storage();
-  const kind = asset.kind;
-  const head = await s.headObject(upload.key);
-  if (!head) {
-    await release(asset.id);
-    throw new ConflictError("Storage has not received the file yet: upload it, then finish again.");
-  }
-  if (head.contentLength !== upload.bytes) {
+/** Nothing to verify yet: back to UPLOADING, 409. */
+async function notReceived(assetId: string): Promise<never> {
+  await release(assetId);
+  throw new ConflictError("Storage has not received the file yet: upload it, then finish again.");
+}
+
+/** Size and Content-Type of what storage holds are what was announced and signed. */
+async function checkHeaders(upload: UploadRecord, meta: ObjectMetadata, copyKey?: string): Promise<void> {
+  if (meta.contentLength !== upload.bytes) {
     return fail(
       upload,
-      `The stored file is ${formatBytes(head.contentLength)} (${head.contentLength.toLocaleString("en-US")} bytes) but ${upload.bytes.toLocaleString("en-US")} bytes were announced: upload the file again.`,
+      `The stored file is ${formatBytes(meta.contentLength)} (${meta.contentLength.toLocaleString("en-US")} bytes) but ${upload.bytes.toLocaleString("en-US")} bytes were announced: upload the file again.`,
+      copyKey,
     );
   }
-  if (baseType(head.contentType ?? "") !== baseType(upload.contentType)) {
-    return fail(upload, `The file was stored as ${head.contentType ?? "an unknown type"} instead of ${upload.contentType}: upload it again.`);
+  if (baseType(meta.contentType ?? "") !== baseType(upload.contentType)) {
+    return fail(upload, `The file was stored as ${meta.contentType ?? "an unknown type"} instead of ${upload.contentType}: upload it again.`, copyKey);
   }
-  if (kind === "ATTACHMENT" && !(head.contentDisposition ?? "").startsWith("attachment")) {
-    return fail(upload, "The file was stored without its download name: upload it again.");
-  }
+}
 
-  const check = checkFile(kind, { fileName: upload.fileName, contentType: "", bytes: upload.bytes });
-  const sniffLength = Math.min(SNIFF_BYTES, upload.bytes);
-  const got = await s.getObject(upload.key, { range: { start: 0, end: sniffLength - 1 } });
-  const headBytes = await readAll(got.body, SNIFF_BYTES);
-  const contents = checkContents(kind, headBytes, {
+/** The magic bytes of `head` (the first bytes of the verified file) match the asset's kind. */
+async function checkMagic(upload: UploadRecord, asset: Asset, head: Buffer, copyKey?: string): Promise<SniffedFormat> {
+  const check = checkFile(asset.kind, { fileName: upload.fileName, contentType: "", bytes: upload.bytes });
+  const contents = checkContents(asset.kind, head, {
     attachmentContents: check.ok ? check.contents : undefined,
-    truncated: upload.bytes > headBytes.length,
+    truncated: upload.bytes > head.length,
   });
-  if (!contents.ok) return fail(upload, contents.message);
+  if (!contents.ok) return fail(upload, contents.message, copyKey);
   return contents.format;
 }
 
-/** VIDEO: PROCESSING and a transcode job for the worker, together (one transaction). */
-async function finishVideo(upload: UploadRecord, asset: Asset): Promise<void> {
-  const boss = await appBoss();
-  await db.$transaction(async (tx) => {
-    await tx.asset.update({ where: { id: asset.id }, data: { status: "PROCESSING", progress: 0, bytes: assetBytes(upload.bytes), error: null } });
-    await enqueueTranscode(boss, tx, { assetId: asset.id, sourceKey: upload.key });
-  });
+/** Where the server's copy of a video or an attachment goes, with the headers it alone decides. */
+function finalCopy(upload: UploadRecord, asset: Asset): { key: string; contentType: string; contentDisposition?: string; cacheControl?: string } {
+  if (asset.kind === "VIDEO") return { key: videoOriginalKey(asset.courseId, asset.id), contentType: upload.contentType };
+  return { key: asset.storageKey, contentType: upload.contentType, contentDisposition: contentDisposition(upload.fileName), cacheControl: IMMUTABLE };
 }
 
-/** IMAGE: renditions by sharp, READY, the course's cover; the previous cover is removed. */
-async function finishCover(upload: UploadRecord, asset: Asset): Promise<void> {
-  const original = await readObject(upload.key, KIND_RULES.IMAGE.maxBytes);
-  let rendered;
-  try {
-    rendered = await renderCoverVariants(original);
-  } catch (err) {
-    if (err instanceof ImageProcessingError) return fail(upload, err.message);
-    throw err;
-  }
-  const keys = rendered.variants.map((v) => coverRenditionKey(asset.courseId, asset.id, v.suffix, v.ext));
-  await Promise.all(rendered.variants.map((v, i) => storage().putObject(keys[i]!, v.body, { contentType: v.contentType, cacheControl: IMMUTABLE })));
-  const main = rendered.variants[0]!;
-  const previous = await db.course.findUnique({ where: { id: asset.courseId }, select: { cover: { select: { id: true } } } });
-  await db.$transaction([
-    db.asset.update({
-      where: { id: asset.id },
-      data: { status: "READY", storageKey: keys[0], contentType: main.contentType, width: main.width, height: main.height, bytes: assetBytes(upload.bytes), error: null },
-    }),
-    db.course.update({ where: { id: asset.courseId }, data: { coverAssetId: asset.id } }),
-  ]);
-  if (previous?.cover && previous.cover.id !== asset.id) await removeAsset(appDeps(), previous.cover.id);
-}
-
-/** CAPTION: WebVTT beside the video, READY; a caption of the same language is replaced. */
-async function finishCaption(upload: UploadRecord, asset: Asset, format: SniffedFormat): Promise<void> {
-  const raw = await readObject(upload.key, KIND_RULES.CAPTION.maxBytes);
-  let vtt: string;
-  try {
-    vtt = toWebVtt(raw, format === "srt" ? "srt" : "webvtt");
-  } catch (err) {
-    if (err instanceof CaptionFormatError) return fail(upload, err.message);
-    throw err;
-  }
-  const body = Buffer.from(vtt, "utf8");
+/** VIDEO, ATTACHMENT: copied (that version of the upload only) to the final key, then the copy is checked. */
+async function copyAndCheck(upload: UploadRecord, asset: Asset): Promise<Verified> {
   const s = storage();
-  // Replacing a language overwrites the same key: keep caches short.
-  await s.putObject(asset.storageKey, body, { contentType: "text/vtt; charset=utf-8", cacheControl: "max-age=60" });
-  await s.deleteObject(upload.key).catch(() => undefined);
-  await db.$transaction([
-    // The caption this one replaces (same video, same language); its object was just overwritten.
-    db.asset.deleteMany({
-      where: { kind: "CAPTION", lessonId: asset.lessonId, storageKey: asset.storageKey, status: { in: ["READY", "FAILED"] }, id: { not: asset.id } },
-    }),
-    db.asset.update({ where: { id: asset.id }, data: { status: "READY", bytes: body.length, error: null } }),
-  ]);
-}
-
-/** ATTACHMENT: already where students download it, READY. */
-async function finishAttachment(upload: UploadRecord, asset: Asset): Promise<void> {
-  await db.asset.update({ where: { id: asset.id }, data: { status: "READY", bytes: assetBytes(upload.bytes), error: null } });
-}
-
-/** Verifies the stored object of a claimed (PROCESSING) upload and hands it on per kind. */
-export async function verifyAndFinish(upload: UploadRecord, asset: Asset): Promise<AssetView> {
-  const format = await checkStoredObject(upload, asset);
-  switch (asset.kind) {
-    case "VIDEO":
-      await finishVideo(upload, asset);
-      break;
-    case "IMAGE":
-      await finishCover(upload, asset);
-      break;
-    case "CAPTION":
-      await finishCaption(upload, asset, format);
-      break;
-    case "ATTACHMENT":
-      await finishAttachment(upload, asset);
-      break;
+  const head = await s.headObject(upload.key);
+  if (!head) return notReceived(asset.id);
+  await checkHeaders(upload, head);
+  const target = finalCopy(upload, asset);
+  try {
+    await s.copyObject(upload.key, target.key, { ...target, sourceSize: head.contentLength, ifMatch: head.etag });
+  } catch (err) {
+    if (!(err instanceof CopySourceChangedError || err instanceof ObjectNotFoundError)) throw err;
+    await release(asset.id);
+    throw new ConflictError("The file changed in storage while it was being checked: finish the upload again.");
   }
-  return viewOf(asset.id);
+  const copy = await s.headObject(target.key);
+  if (!copy) throw new Error(`upload verification: the copy ${target.key} is missing`);
+  await checkHeaders(upload, copy, target.key);
+  if (asset.kind === "ATTACHMENT" && !(copy.contentDisposition ?? "").startsWith("attachment")) {
+    return fail(upload, "The file was stored without its download name: upload it again.", target.key);
+  }
+  const sniffLength = Math.min(SNIFF_BYTES, upload.bytes);
+  const got = await s.getObject(target.key, { range: { start: 0, end: sniffLength - 1 } });
+  const format = await checkMagic(upload, asset, await readAll(got.body, SNIFF_BYTES), target.key);
+  return { format, key: target.key };
+}
+
+/** IMAGE, CAPTION (a few MB at most): read once; that buffer is checked, then processed. */
+async function readAndCheck(upload: UploadRecord, asset: Asset): Promise<Verified> {
+  const got = await storage()
+    .getObject(upload.key)
+    .catch((err: unknown) => (err instanceof ObjectNotFoundError ? notReceived(asset.id) : Promise.reject(err)));
+  try {
+    await checkHeaders(upload, got);
+  } catch (err) {
+    got.body.destroy();
+    throw err;
+  }
+  const bytes = await readAll(got.body, KIND_RULES[asset.kind].maxBytes);
+  await checkHeaders(upload, { ...got, contentLength: bytes.length });
+  const format = await checkMagic(upload, asset, bytes.subarray(0, SNIFF_BYTES));
+  return { format, bytes };
+}
+
+/** Verifies a claimed (PROCESSING) upload; returns where its verified bytes are. */
+export function verifyUpload(upload: UploadRecord, asset: Asset): Promise<Verified> {
+  return asset.kind === "IMAGE" || asset.kind === "CAPTION" ? readAndCheck(upload, asset) : copyAndCheck(upload, asset);
 }

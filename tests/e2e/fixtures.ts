@@ -6,7 +6,8 @@
  *   `await factories.createUser({ role: "INSTRUCTOR" })`.
  * - `signInAs(who, target?)`: signs a user in without the sign-in form, by minting the session
  *   cookie the app would set (next-auth's JWT `encode` with the e2e server's secret, the claims
- *   lib/auth/options.ts puts in its `jwt` callback) and adding it to the browser context of
+ *   lib/auth/options.ts `sessionClaims` puts in its `jwt` callback: the account's current
+ *   session version and a fresh random session id) and adding it to the browser context of
  *   `target` (a page or a context; default: the test's own `page`). `who` is an email or a
  *   user returned by a factory. Returns the user.
  *
@@ -14,6 +15,7 @@
  * through the forms (helpers.ts `signIn`, `signUp`, `signOut`).
  */
 import { fork, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import path from "node:path";
 import { test as base, expect, type BrowserContext, type Page } from "@playwright/test";
 import { encode } from "next-auth/jwt";
@@ -34,8 +36,17 @@ export const SESSION_COOKIE = `${e2e.appUrl.startsWith("https://") ? "__Secure-"
 /** The session token next-auth would issue to `user` after a credentials sign-in. */
 export function mintSessionToken(user: UserRef, secret: string = e2e.nextAuthSecret): Promise<string> {
   return encode({
-    // Default claims (name, email, sub) plus what the `jwt` callback adds (uid, role).
-    token: { sub: user.id, uid: user.id, role: user.role, email: user.email, name: user.name },
+    // lib/auth/options.ts `sessionClaims`: next-auth's (sub, email, name) plus uid, role, the
+    // session version the server compares with the account's, and a random session id.
+    token: {
+      sub: user.id,
+      uid: user.id,
+      role: user.role,
+      email: user.email,
+      name: user.name,
+      sv: user.sessionVersion,
+      sid: crypto.randomBytes(16).toString("base64url"),
+    },
     secret,
     maxAge: SESSION_MAX_AGE,
   });

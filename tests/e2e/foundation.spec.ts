@@ -39,7 +39,8 @@ test.describe("learner journey", () => {
     await page.getByLabel("Email").fill(existing.email);
     await page.getByLabel("Password").fill("a-strong-pass-42");
     await page.getByRole("button", { name: "Create account" }).click();
-    await expect(page.locator("main").getByRole("alert").first()).toContainText("already exists");
+    // The refusal does not say that the email has an account.
+    await expect(page.locator("main").getByRole("alert").first()).toContainText("We could not create an account with these details. If you signed up before, sign in instead.");
 
     await page.goto("/signin");
     await page.getByLabel("Email").fill(existing.email);
@@ -157,11 +158,55 @@ test.describe("access codes", () => {
     await second.goto("/redeem");
     await second.getByLabel("Access code").fill(code);
     await second.getByRole("button", { name: "Redeem" }).click();
-    await expect(second.locator("main").getByRole("alert")).toContainText("maximum number of times");
+    // Used up and unknown codes get the same answer.
+    const invalid = "This code is not valid. Check it, or ask the instructor for a new one.";
+    await expect(second.locator("main").getByRole("alert")).toHaveText(invalid);
 
     await second.getByLabel("Access code").fill("NOT-A-CODE");
     await second.getByRole("button", { name: "Redeem" }).click();
-    await expect(second.locator("main").getByRole("alert")).toContainText("does not exist");
+    await expect(second.locator("main").getByRole("alert")).toHaveText(invalid);
+  });
+
+  test("an instructor creates a generated code; a student redeems it typed loosely; a grant to an unknown email waits as an invitation", async ({
+    browser,
+    factories,
+    signInAs,
+  }) => {
+    const instructor = await factories.createUser({ role: "INSTRUCTOR" });
+    const course = await factories.createCourse({ instructor, title: `Generated Codes ${stamp()}` });
+    const teacher = await browser.newPage();
+    await signInAs(instructor, teacher);
+    await openStudents(teacher, course.title);
+    // A chosen prefix that is not letters and digits: refused, what was typed is kept.
+    await teacher.getByLabel("Prefix (optional)").fill("spring 26");
+    await teacher.getByRole("button", { name: "Create code" }).click();
+    await expect(teacher.locator('[data-field-error="prefix"]')).toContainText("letters and digits");
+    await expect(teacher.getByLabel("Prefix (optional)")).toHaveValue("spring 26");
+    await teacher.getByLabel("Prefix (optional)").fill("spring26");
+    await teacher.getByLabel("Max uses").fill("3");
+    await teacher.getByRole("button", { name: "Create code" }).click();
+    const row = teacher.getByTestId("access-code-row").first();
+    await expect(row).toBeVisible();
+    const code = (await row.getAttribute("data-code"))!;
+    expect(code).toMatch(/^SPRING26(-[0-9A-HJKMNP-TV-Z]{4}){4}$/);
+    await expect(teacher.getByTestId("code-form").getByRole("status")).toContainText(`Code ${code} created.`);
+    await expect(teacher.getByLabel("Prefix (optional)")).toHaveValue(""); // the form is cleared for the next one
+
+    const student = await browser.newPage();
+    await signInAs(await factories.createUser(), student);
+    await student.goto("/redeem");
+    await student.getByLabel("Access code").fill(` ${code.toLowerCase().replace(/-/g, " ")} `);
+    await student.getByRole("button", { name: "Redeem" }).click();
+    await expect(student.getByTestId("enrolled-badge")).toBeVisible();
+
+    const invitee = `invitee-${stamp()}@example.com`;
+    await teacher.getByLabel("Student email").fill(invitee);
+    await teacher.getByRole("button", { name: "Grant access" }).click();
+    await expect(teacher.getByTestId("grant-form").getByRole("status")).toContainText(`Access granted to ${invitee}.`);
+    const invitation = teacher.getByTestId("invitation-row").filter({ hasText: invitee });
+    await expect(invitation).toBeVisible();
+    await invitation.getByRole("button", { name: "Cancel invitation" }).click();
+    await expect(invitation).toHaveCount(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { expect, type Page, type TestInfo } from "@playwright/test";
+import type { RemoteFactories } from "./fixtures";
 
 export const DEMO_PASSWORD = "demo-password-1";
 /** Demo logins (prisma/seed-data.ts): for tests that use the demo courses' transcoded media. */
@@ -69,4 +70,32 @@ export async function revokeAccess(page: Page, email: string) {
   page.once("dialog", (d) => d.accept());
   await page.getByTestId("enrollment-row").filter({ hasText: email }).getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByTestId("enrollment-row").filter({ hasText: email })).toHaveAttribute("data-status", "REVOKED");
+}
+
+/**
+ * A fresh student enrolled in a demo course. The demo courses are used here for their media (the
+ * seed transcoded real videos with captions and worksheets); who is enrolled is up to the test.
+ */
+export async function enrolledStudent(factories: RemoteFactories, courseSlug: string) {
+  const student = await factories.createUser();
+  await factories.enrol(student, await factories.findCourse(courseSlug), "active");
+  return student;
+}
+
+/** Opens a lesson of a course (by titles) from the catalogue. */
+export async function openLesson(page: Page, course: string, lesson: string) {
+  await openCourse(page, course);
+  await page.getByTestId("syllabus").getByRole("link", { name: lesson }).click();
+  await expect(page.getByTestId("lesson-title")).toHaveText(lesson);
+}
+
+/** Waits for the lesson's player, starts it (muted) and waits until it has played a second. */
+export async function playAndAdvance(page: Page) {
+  const video = page.getByTestId("lesson-video");
+  await expect(page.getByTestId("video-player")).toHaveAttribute("data-ready", "true");
+  await video.evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+    return v.play();
+  });
+  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
 }

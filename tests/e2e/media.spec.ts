@@ -1,11 +1,10 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import type { Page } from "@playwright/test";
 import { loadEnvFiles } from "../../lib/config/env-files";
-import { e2e } from "../../playwright.config";
-import { expect, test, type RemoteFactories } from "./fixtures";
-import { openCourse, openStudents, revokeAccess, users } from "./helpers";
+import { e2e, serverEnv } from "../../playwright.config";
+import { expect, test } from "./fixtures";
+import { enrolledStudent, openLesson, openStudents, playAndAdvance, revokeAccess, users } from "./helpers";
 
 const KEY_PATTERN = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
 
@@ -17,32 +16,6 @@ function privateKeyMaterial(): { pem: string; chunks: string[] } {
   const body = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, "");
   const chunks = [0.2, 0.5, 0.8].map((f) => body.slice(Math.floor(body.length * f), Math.floor(body.length * f) + 40));
   return { pem, chunks };
-}
-
-/**
- * A fresh student enrolled in a demo course. The demo courses are used here for their media (the
- * seed transcoded real videos with captions and worksheets); who is enrolled is up to the test.
- */
-async function enrolledStudent(factories: RemoteFactories, courseSlug: string) {
-  const student = await factories.createUser();
-  await factories.enrol(student, await factories.findCourse(courseSlug), "active");
-  return student;
-}
-
-async function openLesson(page: Page, course: string, lesson: string) {
-  await openCourse(page, course);
-  await page.getByTestId("syllabus").getByRole("link", { name: lesson }).click();
-  await expect(page.getByTestId("lesson-title")).toHaveText(lesson);
-}
-
-async function playAndAdvance(page: Page) {
-  const video = page.getByTestId("lesson-video");
-  await expect(page.getByTestId("video-player")).toHaveAttribute("data-ready", "true");
-  await video.evaluate((v: HTMLVideoElement) => {
-    v.muted = true;
-    return v.play();
-  });
-  await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 20_000 }).toBeGreaterThan(1);
 }
 
 test.describe("protected media", () => {
@@ -165,29 +138,27 @@ test.describe("protected media", () => {
     await expect(student.getByTestId("player-error")).toContainText(/access/i);
   });
 
-  test("the private key is absent from the client bundle and from every response", async ({ page, signInAs }) => {
+  test("neither the private key nor the session secret reaches a client bundle, a response, an error page or a log", async ({ page, signInAs }) => {
     const { chunks } = privateKeyMaterial();
-    const staticDir = path.join(".next", "static");
-    const files: string[] = [];
-    const walk = (d: string) => {
+    // Needles: slices of the signing key's body and the session secret itself.
+    const needles = [...chunks, e2e.nextAuthSecret];
+    const leaks = (text: string) => KEY_PATTERN.test(text) || needles.some((n) => text.includes(n));
+    const walk = (d: string, out: string[] = []) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true })) {
         const p = path.join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else files.push(p);
+        if (e.isDirectory()) walk(p, out);
+        else out.push(p);
       }
+      return out;
     };
-    walk(staticDir);
+    const files = walk(path.join(".next", "static"));
     expect(files.length).toBeGreaterThan(10);
-    for (const f of files) {
-      const text = fs.readFileSync(f, "latin1");
-      expect(KEY_PATTERN.test(text), f).toBe(false);
-      for (const c of chunks) expect(text.includes(c), f).toBe(false);
-    }
+    for (const f of files) expect(leaks(fs.readFileSync(f, "latin1")), f).toBe(false);
 
-    const bodies: { url: string; body: Buffer }[] = [];
+    const seen: { url: string; text: string }[] = [];
     page.on("response", async (r) => {
       const body = await r.body().catch(() => null);
-      if (body) bodies.push({ url: r.url(), body });
+      seen.push({ url: r.url(), text: `${JSON.stringify(r.headers())}\n${body?.toString("latin1") ?? ""}` });
     });
     await signInAs(users.instructor);
     await page.goto("/courses");
@@ -195,12 +166,19 @@ test.describe("protected media", () => {
     await playAndAdvance(page);
     await page.goto("/instructor");
     await page.goto("/dashboard");
-    expect(bodies.length).toBeGreaterThan(20);
-    for (const { url, body } of bodies) {
-      const text = body.toString("latin1");
-      expect(KEY_PATTERN.test(text), url).toBe(false);
-      for (const c of chunks) expect(text.includes(c), url).toBe(false);
-    }
+    // Error pages too: not found, access denied, a failing API call.
+    await page.goto("/courses/no-such-course");
+    await page.request.post("/api/lessons/no-such-lesson/progress", { data: { completed: true } });
+    const outsider = await page.context().browser()!.newPage();
+    await outsider.goto(new URL(page.url()).origin + "/courses/cloud-security");
+    await outsider.close();
+    expect(seen.length).toBeGreaterThan(20);
+    for (const { url, text } of seen) expect(leaks(text), url).toBe(false);
+
+    // And every log line the stack wrote (app, edge, worker, storage: LOG_DIR).
+    const logs = walk(serverEnv.LOG_DIR);
+    expect(logs.length).toBeGreaterThanOrEqual(4);
+    for (const f of logs) expect(leaks(fs.readFileSync(f, "latin1")), f).toBe(false);
     // Sanity: the key we look for is a real key.
     expect(() => crypto.createPrivateKey(privateKeyMaterial().pem)).not.toThrow();
   });

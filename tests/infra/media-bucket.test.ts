@@ -84,13 +84,16 @@ describe("media bucket", () => {
     ]);
   });
 
-  it("never lets CloudFront read upload originals under sources/", () => {
+  it("never lets CloudFront read uploads under sources/ or video originals under originals/", () => {
     expect(bucketPolicyStatements(media)).toContainEqual({
       Sid: "DenyCdnReadsOfUploadSources",
       Effect: "Deny",
       Principal: { Service: "cloudfront.amazonaws.com" },
       Action: "s3:GetObject",
-      Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [media, "Arn"] }, "/sources/*"]] },
+      Resource: [
+        { "Fn::Join": ["", [{ "Fn::GetAtt": [media, "Arn"] }, "/originals/*"]] },
+        { "Fn::Join": ["", [{ "Fn::GetAtt": [media, "Arn"] }, "/sources/*"]] },
+      ],
     });
   });
 
@@ -116,7 +119,7 @@ describe("media bucket", () => {
     });
   });
 
-  it("expires the versions of deleted upload sources after a week and other noncurrent versions after 30 days", () => {
+  it("expires the versions of deleted upload sources and video originals after a week and other noncurrent versions after 30 days", () => {
     const rules = (mediaProps.LifecycleConfiguration as { Rules: unknown[] }).Rules;
     expect(rules).toContainEqual({
       Id: "expire-deleted-upload-sources",
@@ -125,13 +128,24 @@ describe("media bucket", () => {
       NoncurrentVersionExpiration: { NoncurrentDays: 7 },
     });
     expect(rules).toContainEqual({
+      Id: "expire-deleted-video-originals",
+      Status: "Enabled",
+      Prefix: "originals/",
+      NoncurrentVersionExpiration: { NoncurrentDays: 7 },
+    });
+    expect(rules).toContainEqual({
       Id: "expire-noncurrent-versions",
       Status: "Enabled",
       NoncurrentVersionExpiration: { NoncurrentDays: 30 },
       ExpiredObjectDeleteMarker: true,
     });
-    // Current objects are never expired: a live lesson's files and its source stay.
-    expect(JSON.stringify(rules)).not.toMatch(/"ExpirationInDays"/);
+    // Current objects expire under sources/ only (what browsers upload: copied and deleted once
+    // verified, so whatever is left there after two days is an abandoned upload or an orphan PUT);
+    // a live lesson's files and its video original stay.
+    expect(rules).toContainEqual({ Id: "expire-upload-sources", Status: "Enabled", Prefix: "sources/", ExpirationInDays: 2 });
+    expect(rules.filter((r) => JSON.stringify(r).includes('"ExpirationInDays"'))).toEqual([
+      { Id: "expire-upload-sources", Status: "Enabled", Prefix: "sources/", ExpirationInDays: 2 },
+    ]);
   });
 
   it("writes S3 server access logs to the S3 log bucket", () => {

@@ -52,27 +52,41 @@ describe("IAM", () => {
     }
   });
 
-  it("lets the app presign and verify uploads and delete what it owns, under courses/ and sources/ only", () => {
+  it("lets the app take uploads under sources/ only, and copy, verify and delete media under courses/ and originals/", () => {
     const bucket = logicalIdOf(plain.template, "AWS::S3::Bucket", "MediaBucket");
     const role = logicalIdOf(plain.template, "AWS::IAM::Role", "ServicesAppTaskTaskRole");
     expect(statementsByRole(plain)[role]).toEqual([
       {
-        Sid: "AppUploadsVerifiesAndDeletesMedia",
+        Sid: "AppTakesUploads",
         Effect: "Allow",
         Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"],
-        Resource: [objects(bucket, "courses/*"), objects(bucket, "sources/*")],
+        Resource: objects(bucket, "sources/*"),
+      },
+      {
+        Sid: "AppWritesVerifiesAndDeletesMedia",
+        Effect: "Allow",
+        Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        Resource: [objects(bucket, "courses/*"), objects(bucket, "originals/*")],
       },
       { Sid: "AppListsMediaFolders", Effect: "Allow", Action: "s3:ListBucket", Resource: { "Fn::GetAtt": [bucket, "Arn"] } },
     ]);
   });
 
-  it("lets the worker read upload sources and write transcode outputs, nothing more", () => {
+  it("lets the worker read verified video originals (never what browsers upload) and write transcode outputs, nothing more", () => {
     const bucket = logicalIdOf(plain.template, "AWS::S3::Bucket", "MediaBucket");
     const role = logicalIdOf(plain.template, "AWS::IAM::Role", "ServicesWorkerTaskTaskRole");
-    expect(statementsByRole(plain)[role]).toEqual([
-      { Sid: "WorkerReadsUploadSources", Effect: "Allow", Action: "s3:GetObject", Resource: objects(bucket, "sources/*") },
+    const statements = statementsByRole(plain)[role];
+    expect(statements).toEqual([
+      { Sid: "WorkerReadsVideoOriginals", Effect: "Allow", Action: "s3:GetObject", Resource: objects(bucket, "originals/*") },
       { Sid: "WorkerWritesTranscodeOutputs", Effect: "Allow", Action: "s3:PutObject", Resource: objects(bucket, "courses/*") },
-      { Sid: "WorkerDeletesReplacedMedia", Effect: "Allow", Action: "s3:DeleteObject", Resource: [objects(bucket, "courses/*"), objects(bucket, "sources/*")] },
+      {
+        Sid: "WorkerDeletesReplacedMedia",
+        Effect: "Allow",
+        Action: "s3:DeleteObject",
+        Resource: [objects(bucket, "courses/*"), objects(bucket, "originals/*"), objects(bucket, "sources/*")],
+      },
+      // The scheduled purge of abandoned uploads aborts their multipart uploads (lib/assets removeAsset).
+      { Sid: "WorkerAbortsAbandonedUploads", Effect: "Allow", Action: "s3:AbortMultipartUpload", Resource: objects(bucket, "sources/*") },
       {
         Sid: "WorkerListsLessonFolders",
         Effect: "Allow",
@@ -81,6 +95,8 @@ describe("IAM", () => {
         Condition: { StringLike: { "s3:prefix": ["courses/*"] } },
       },
     ]);
+    const reads = statements.filter((st) => actions(st).includes("s3:GetObject"));
+    expect(JSON.stringify(reads)).not.toContain("sources/");
   });
 
   it("lets only the app's execution role read the signing-key and session secrets", () => {

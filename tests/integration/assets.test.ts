@@ -8,7 +8,7 @@ import { CurrentVideoError, coverRenditionKeys, removeAsset, removeSupersededVid
 import { db } from "@/lib/db";
 import type { AssetKind } from "@/lib/generated/prisma/client";
 import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
-import { lessonAttachmentKey, lessonCaptionKey, lessonVideoObjectKey, lessonVideoPrefix, sourceUploadKey } from "@/lib/storage/keys";
+import { lessonAttachmentKey, lessonCaptionKey, lessonVideoObjectKey, lessonVideoPrefix, sourceUploadKey, videoOriginalKey } from "@/lib/storage/keys";
 import { NoSuchUploadError, createStorage, type Storage } from "@/lib/storage/s3";
 
 /**
@@ -42,7 +42,7 @@ async function put(key: string): Promise<void> {
 const exists = async (key: string) => (await storage.headObject(key)) !== null;
 const keys = async (prefix: string) => (await storage.listObjects(prefix)).map((o) => o.key.slice(prefix.length)).sort();
 
-/** A READY lesson video with outputs, a caption in its folder and its uploaded original. */
+/** A READY lesson video with outputs, a caption in its folder, its verified original and (an orphan) upload object. */
 async function readyVideo(lessonId: string, createdAt?: Date) {
   const video = await asset("VIDEO", { lessonId, createdAt });
   const prefix = lessonVideoPrefix(courseId, lessonId, video.id);
@@ -52,8 +52,10 @@ async function readyVideo(lessonId: string, createdAt?: Date) {
   const caption = await asset("CAPTION", { lessonId, storageKey: captionKey });
   const sourceKey = sourceUploadKey(courseId, video.id, "mp4");
   await put(sourceKey);
+  const originalKey = videoOriginalKey(courseId, video.id);
+  await put(originalKey);
   await db.upload.create({ data: { assetId: video.id, userId, key: sourceKey, fileName: "clip.mp4", contentType: "video/mp4", bytes: 10n, expiresAt: new Date() } });
-  return { video, prefix, caption, captionKey, sourceKey };
+  return { video, prefix, caption, captionKey, sourceKey, originalKey };
 }
 
 beforeAll(async () => {
@@ -83,6 +85,7 @@ describe("removeAsset", () => {
     expect(await removeAsset(deps, old.video.id)).toBe(true);
     expect(await keys(old.prefix)).toEqual([]);
     expect(await exists(old.sourceKey)).toBe(false);
+    expect(await exists(old.originalKey)).toBe(false);
     expect(await db.asset.findUnique({ where: { id: old.video.id } })).toBeNull();
     expect(await db.asset.findUnique({ where: { id: old.caption.id } })).toBeNull();
     expect(await db.upload.count({ where: { assetId: old.video.id } })).toBe(0);
@@ -90,6 +93,7 @@ describe("removeAsset", () => {
     expect(await keys(current.prefix)).toContain("captions/en.vtt");
     expect(await db.asset.findUnique({ where: { id: current.caption.id } })).not.toBeNull();
     expect(await exists(current.sourceKey)).toBe(true);
+    expect(await exists(current.originalKey)).toBe(true);
 
     expect(await removeAsset(deps, old.video.id)).toBe(false); // idempotent
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testContext as ctx } from "../support/audit";
 import { startMediaEnv, MASTER, MEDIA } from "../support/media-fixture";
 
 // Environment first, then the modules that read it.
@@ -77,10 +78,10 @@ describe("cloudfront delivery", () => {
   });
 
   it("issues lesson-folder cookies only to the entitled, and they open only that lesson", async () => {
-    await expect(delivery.streamingCookies(null, lessonId)).rejects.toBeInstanceOf(UnauthenticatedError);
-    await expect(delivery.streamingCookies(viewer(u.newcomer), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(delivery.streamingCookies(viewer(u.expired), lessonId)).rejects.toBeInstanceOf(ForbiddenError);
-    const { cookies, expiresAt } = await delivery.streamingCookies(viewer(u.student), lessonId);
+    await expect(delivery.streamingCookies(null, lessonId, ctx)).rejects.toBeInstanceOf(UnauthenticatedError);
+    await expect(delivery.streamingCookies(viewer(u.newcomer), lessonId, ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.streamingCookies(viewer(u.expired), lessonId, ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    const { cookies, expiresAt } = await delivery.streamingCookies(viewer(u.student), lessonId, ctx);
     expect(expiresAt - now()).toBeGreaterThan(50);
     const jar = Object.fromEntries(cookies.map((c) => [c.name, c.value]));
     expect(Object.keys(jar).sort()).toEqual(["CloudFront-Key-Pair-Id", "CloudFront-Policy", "CloudFront-Signature"]);
@@ -92,8 +93,8 @@ describe("cloudfront delivery", () => {
   });
 
   it("lessonMedia gives the player the edge manifest only when allowed", async () => {
-    await expect(delivery.lessonMedia(await getLessonAccess(viewer(u.newcomer), lessonId))).rejects.toBeInstanceOf(ForbiddenError);
-    const m = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId));
+    await expect(delivery.lessonMedia(await getLessonAccess(viewer(u.newcomer), lessonId), viewer(u.newcomer), ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    const m = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId), viewer(u.student), ctx);
     expect(m.video?.auth).toBe("query");
     expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
     // The poster is signed with the lesson's folder policy, and a second render reuses it.
@@ -105,9 +106,9 @@ describe("cloudfront delivery", () => {
   });
 
   it("cookie-less playlists carry one verifiable policy on every URI, nested playlists come back to the route", async () => {
-    const master = await delivery.signedPlaylist(viewer(u.student), lessonId, "master.m3u8");
+    const master = await delivery.signedPlaylist(viewer(u.student), lessonId, "master.m3u8", ctx);
     expect(master).toContain(`/api/lessons/${lessonId}/hls/360p/index.m3u8`);
-    const media2 = await delivery.signedPlaylist(viewer(u.student), lessonId, "360p/index.m3u8");
+    const media2 = await delivery.signedPlaylist(viewer(u.student), lessonId, "360p/index.m3u8", ctx);
     const uris = media2.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(uris).toHaveLength(2);
     const queries = new Set(uris.map((u) => new URL(u).search));
@@ -116,7 +117,7 @@ describe("cloudfront delivery", () => {
       expect(u).toMatch(/\?Policy=[^&]+&Key-Pair-Id=KTESTKEY&Signature=/);
       expect(verifyRequest({ url: u, cookies: {}, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys }).ok).toBe(true);
     }
-    await expect(delivery.signedPlaylist(viewer(u.newcomer), lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(delivery.signedPlaylist(viewer(u.student), lessonId, "../../secret.m3u8")).rejects.toThrow(/not found/i);
+    await expect(delivery.signedPlaylist(viewer(u.newcomer), lessonId, "master.m3u8", ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.signedPlaylist(viewer(u.student), lessonId, "../../secret.m3u8", ctx)).rejects.toThrow(/not found/i);
   });
 });

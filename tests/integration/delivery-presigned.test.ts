@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testContext as ctx } from "../support/audit";
 import { startMediaEnv, MASTER, MEDIA } from "../support/media-fixture";
 
 const media = await startMediaEnv({ MEDIA_DELIVERY: "s3-presigned" });
@@ -43,7 +44,7 @@ afterAll(async () => {
 
 describe("s3-presigned delivery", () => {
   it("presigns downloads and playlist segments, and fetching them works", async () => {
-    const m = await delivery.lessonMedia(await getLessonAccess(student, lessonId));
+    const m = await delivery.lessonMedia(await getLessonAccess(student, lessonId), student, ctx);
     expect(m.video?.auth).toBe("presigned");
     const att = m.attachments[0];
     expect(att.url).toContain("X-Amz-Signature=");
@@ -52,7 +53,7 @@ describe("s3-presigned delivery", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("notes");
 
-    const playlist = await delivery.signedPlaylist(student, lessonId, "360p/index.m3u8");
+    const playlist = await delivery.signedPlaylist(student, lessonId, "360p/index.m3u8", ctx);
     const uris = playlist.split("\n").filter((l) => l && !l.startsWith("#"));
     expect(uris).toHaveLength(2);
     expect(uris.every((u) => u.includes("X-Amz-Signature="))).toBe(true);
@@ -62,7 +63,7 @@ describe("s3-presigned delivery", () => {
   });
 
   it("refuses a revoked student", async () => {
-    await expect(delivery.lessonMedia(await getLessonAccess(revoked, lessonId))).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(delivery.signedPlaylist(revoked, lessonId, "master.m3u8")).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.lessonMedia(await getLessonAccess(revoked, lessonId), revoked, ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.signedPlaylist(revoked, lessonId, "master.m3u8", ctx)).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

@@ -13,7 +13,8 @@ import { startMediaEnv } from "../support/media-fixture";
  * times). Now: 3 statements in 3 operations, one access decision: the outline with the access
  * facts (course, whether the viewer teaches it, the enrolment, sections, lessons), then, once
  * access allows it, the lesson's body with the viewer's progress, and the media. The session
- * user (lib/auth/session, shared with the site header) adds one: 4 in all.
+ * user (lib/auth/session, shared with the site header) adds one: 4 in all. The access audit
+ * log (ADR 047) adds one INSERT of what the view issued or refused: 5.
  *
  * The page (app/courses/[slug]/lessons/[lessonId]/page.tsx) and its generateMetadata both call
  * loadLessonView, which React `cache` memoizes per server request; outside a request (here)
@@ -43,14 +44,19 @@ const { db } = await import("@/lib/db");
 const { seed } = await import("@/prisma/seed");
 const { loadLessonView, lessonViewTitle } = await import("@/lib/courses/queries");
 const { lessonVideoMasterKey, lessonVideoObjectKey, lessonAttachmentKey } = await import("@/lib/storage/keys");
+const { testContext: ctx } = await import("../support/audit");
 
 type Seeded = { courses: Record<string, { id: string; lessons: { id: string }[] }>; users: Record<string, string> };
 let s: Seeded;
 let lessonId: string;
 const student = () => ({ id: s.users.student, role: "STUDENT" as const });
 
-/** The table a statement reads first (FROM …), whatever the SQL dialect quotes it with. */
-const tableOf = (sql: string) => /\bFROM\s+(?:[`"]?\w+[`"]?\.)?[`"]?(\w+)[`"]?/i.exec(sql)?.[1] ?? "?";
+/**
+ * The table a statement reads first (FROM …) or writes (INSERT INTO …), whatever the SQL
+ * dialect quotes it with; transaction control as itself (Prisma's createMany ends in a COMMIT).
+ */
+const tableOf = (sql: string) =>
+  /^\s*(BEGIN|COMMIT)\b/i.exec(sql)?.[1].toUpperCase() ?? /\b(?:FROM|INSERT\s+INTO)\s+(?:[`"]?\w+[`"]?\.)?[`"]?(\w+)[`"]?/i.exec(sql)?.[1] ?? "?";
 
 async function count<T>(fn: () => Promise<T>): Promise<{ value: T; tables: string[]; operations: string[] }> {
   counter.statements.length = 0;
@@ -90,8 +96,8 @@ afterAll(async () => {
 });
 
 describe("one lesson view", () => {
-  it("loads outline, access, lesson, progress and media for an enrolled student in 3 SQL statements (4 with the session user), deciding access once", async () => {
-    const { value: view, tables, operations } = await count(() => loadLessonView(student(), "cloud-security", lessonId));
+  it("loads outline, access, lesson, progress and media for an enrolled student in 3 SQL reads (4 with the session user) and one audit insert, deciding access once", async () => {
+    const { value: view, tables, operations } = await count(() => loadLessonView(student(), "cloud-security", lessonId, ctx));
 
     // Everything the page renders came back.
     expect(lessonViewTitle(view)).toBe("Signed URLs and signed cookies · Practical Cloud Security");
@@ -103,19 +109,21 @@ describe("one lesson view", () => {
     expect(view.media?.captions).toHaveLength(1);
     expect(view.media?.attachments).toMatchObject([{ fileName: "worksheet.pdf", bytes: 2048 }]);
 
-    // One statement per operation (relation joins); the access facts are read once.
-    expect(tables).toEqual(["Course", "Lesson", "Asset"]);
+    // One statement per operation (relation joins); the access facts are read once; one insert
+    // records what was issued (the player, the caption, the attachment: createMany, so Prisma
+    // wraps it in a transaction).
+    expect(tables).toEqual(["Course", "Lesson", "Asset", "AccessEvent", "COMMIT"]);
     expect(tables.length + 1 /* session user */).toBeLessThanOrEqual(6);
-    // In Prisma operations: the outline with the access facts, the lesson's details, the media.
-    expect(operations).toEqual(["Course.findUnique", "Lesson.findUniqueOrThrow", "Asset.findMany"]);
+    // In Prisma operations: the outline with the access facts, the lesson's details, the media, the audit.
+    expect(operations).toEqual(["Course.findUnique", "Lesson.findUniqueOrThrow", "Asset.findMany", "AccessEvent.createMany"]);
     expect(operations.length + 1 /* session user */).toBeLessThanOrEqual(6);
   });
 
   it.each([
-    ["a student who is not enrolled", () => ({ id: s.users.newcomer, role: "STUDENT" as const }), "not-enrolled", ["Course"]],
-    ["a visitor", () => null, "unauthenticated", ["Course"]],
+    ["a student who is not enrolled", () => ({ id: s.users.newcomer, role: "STUDENT" as const }), "not-enrolled", ["Course", "AccessEvent"]],
+    ["a visitor", () => null, "unauthenticated", ["Course", "AccessEvent"]],
   ])("reads neither the body nor the media for %s", async (_who, viewer, reason, expected) => {
-    const { value: view, tables } = await count(() => loadLessonView(viewer(), "cloud-security", lessonId));
+    const { value: view, tables } = await count(() => loadLessonView(viewer(), "cloud-security", lessonId, ctx));
     expect(view.access.decision).toMatchObject({ allowed: false, reason });
     expect(view.lesson.body).toBeNull();
     expect(view.progress).toBeNull();
@@ -126,7 +134,7 @@ describe("one lesson view", () => {
 
   it("opens a free preview to a visitor without reading anyone's progress", async () => {
     const preview = s.courses["cloud-security"].lessons[0].id;
-    const { value: view, tables } = await count(() => loadLessonView(null, "cloud-security", preview));
+    const { value: view, tables } = await count(() => loadLessonView(null, "cloud-security", preview, ctx));
     expect(view.access.decision).toEqual({ allowed: true, reason: "free-preview" });
     expect(view.lesson.body).toContain("public bucket incidents");
     expect(view.progress).toBeNull();
@@ -134,6 +142,6 @@ describe("one lesson view", () => {
   });
 
   it("is not found under another course's slug", async () => {
-    await expect(loadLessonView(student(), "sql-basics", lessonId)).rejects.toThrow(/not found/i);
+    await expect(loadLessonView(student(), "sql-basics", lessonId, ctx)).rejects.toThrow(/not found/i);
   });
 });

@@ -253,6 +253,60 @@ describe("presigned URLs", () => {
   });
 });
 
+describe("a private bucket: anonymous requests are refused", () => {
+  const key = "courses/c1/lessons/l1/video/a1/poster.jpg";
+  const url = () => `${embedded.endpoint}/${BUCKET}/${key}`;
+
+  beforeAll(async () => {
+    await storage.putObject(key, Buffer.from("poster bytes"), { contentType: "image/jpeg" });
+  });
+
+  it("an anonymous GET or HEAD of an existing object is 403 AccessDenied, as S3 answers for a private bucket", async () => {
+    const get = await fetch(url());
+    expect(get.status).toBe(403);
+    expect(get.headers.get("content-type")).toMatch(/xml/);
+    const body = await get.text();
+    expect(body).toContain("<Code>AccessDenied</Code>");
+    expect(body).not.toContain("poster bytes");
+    expect((await fetch(url(), { method: "HEAD" })).status).toBe(403);
+    // A missing key answers the same: nothing tells an anonymous caller what exists.
+    expect((await fetch(`${embedded.endpoint}/${BUCKET}/courses/none.jpg`)).status).toBe(403);
+  });
+
+  it("anonymous listings and writes are refused and change nothing", async () => {
+    expect((await fetch(`${embedded.endpoint}/`)).status).toBe(403);
+    expect((await fetch(`${embedded.endpoint}/${BUCKET}?list-type=2`)).status).toBe(403);
+    const put = await fetch(`${embedded.endpoint}/${BUCKET}/x/anonymous.txt`, { method: "PUT", body: "nope", headers: { "Content-Type": "text/plain" } });
+    expect(put.status).toBe(403);
+    expect(await storage.headObject("x/anonymous.txt")).toBeNull();
+    const del = await fetch(url(), { method: "DELETE" });
+    expect(del.status).toBe(403);
+    expect(await storage.headObject(key)).not.toBeNull();
+  });
+
+  it("an empty Authorization header or X-Amz-Signature counts as none; SigV2-style query parameters alone are refused", async () => {
+    expect((await fetch(url(), { headers: { Authorization: "" } })).status).toBe(403);
+    expect((await fetch(`${url()}?X-Amz-Signature=`)).status).toBe(403);
+    expect((await fetch(`${url()}?AWSAccessKeyId=S3RVER&Expires=9999999999&Signature=abc`)).status).toBe(403);
+  });
+
+  it("the SDK, presigned GET/PUT and CORS preflights keep working", async () => {
+    expect((await readAll((await storage.getObject(key)).body)).toString()).toBe("poster bytes");
+    const presigned = await fetch(await storage.presignGet(key, { expiresIn: 60 }));
+    expect(presigned.status).toBe(200);
+    expect(await presigned.text()).toBe("poster bytes");
+    const signed = await storage.presignPut("x/presigned-put.txt", { expiresIn: 60, contentType: "text/plain" });
+    expect((await fetch(signed.url, { method: "PUT", headers: signed.headers, body: "ok" })).status).toBe(200);
+    expect(await storage.headObject("x/presigned-put.txt")).not.toBeNull();
+    const preflight = await fetch(url(), {
+      method: "OPTIONS",
+      headers: { Origin: APP_ORIGIN, "Access-Control-Request-Method": "GET" },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeTruthy();
+  });
+});
+
 describe("unsafe keys", () => {
   const unsafe: Array<[string, string]> = [
     ["a/../b", "dot-dot segment"],

@@ -180,7 +180,7 @@ describe("cover image (presigned PUT)", () => {
       const meta = await sharp(await readObject(key)).metadata();
       expect({ key, format: meta.format, width: meta.width, height: meta.height }).toEqual({ key, format, width, height });
     }
-    expect(await store.headObject(upload.key)).not.toBeNull(); // the original is kept under sources/
+    expect(await store.headObject(upload.key)).toBeNull(); // the upload object is gone once verified (ADR 046)
 
     // Completing again answers the same.
     expect((await uploads.completeUpload(instructor, started.uploadId, {})).status).toBe("READY");
@@ -263,14 +263,17 @@ describe("video (multipart, resumable)", () => {
     });
     expect(view).toMatchObject({ id: started.assetId, kind: "VIDEO", status: "PROCESSING", progress: 0, bytes: source.length });
 
-    const stored = await readObject(upload.key);
+    // The worker gets the server's copy of the upload; the upload object itself is gone.
+    const original = keys.videoOriginalKey(courseId, started.assetId);
+    const stored = await readObject(original);
     expect(stored.length).toBe(source.length);
     expect(sha256(stored)).toBe(sha256(source));
-    expect((await store.headObject(upload.key))?.contentType).toBe("video/mp4");
+    expect((await store.headObject(original))?.contentType).toBe("video/mp4");
+    expect(await store.headObject(upload.key)).toBeNull();
 
     const jobs = await transcodeJobsOf(db, started.assetId);
     expect(jobs).toHaveLength(1);
-    expect(jobs[0]).toMatchObject({ state: "created", data: { assetId: started.assetId, sourceKey: upload.key } });
+    expect(jobs[0]).toMatchObject({ state: "created", data: { assetId: started.assetId, sourceKey: original } });
     const asset = await db.asset.findUniqueOrThrow({ where: { id: started.assetId } });
     expect(asset.storageKey).toBe(keys.lessonVideoMasterKey(courseId, lesson.id, started.assetId));
 
@@ -307,6 +310,7 @@ describe("video (multipart, resumable)", () => {
     expect(retried.status).toBe("PROCESSING");
     const jobs = await transcodeJobsOf(db, started.assetId);
     expect(jobs.map((j) => j.state)).toEqual(["failed", "created"]);
+    expect(jobs[1]!.data).toEqual({ assetId: started.assetId, sourceKey: keys.videoOriginalKey(courseId, started.assetId) });
     // Retrying again while it is on its way changes nothing.
     await uploads.retryVideo(instructor, started.assetId);
     expect(await transcodeJobsOf(db, started.assetId)).toHaveLength(2);
@@ -323,6 +327,7 @@ describe("verification", () => {
     expect(err).toBeInstanceOf(errors.ValidationError);
     expect((err as Error).message).toBe("This file is not a video: it looks like text.");
     expect(await store.headObject(key)).toBeNull();
+    expect(await store.headObject(keys.videoOriginalKey(courseId, started.assetId))).toBeNull(); // nor the copy that was checked
     const asset = await db.asset.findUniqueOrThrow({ where: { id: started.assetId } });
     expect(asset).toMatchObject({ status: "FAILED", error: "This file is not a video: it looks like text." });
     expect(await transcodeJobsOf(db, started.assetId)).toHaveLength(0);
@@ -348,6 +353,7 @@ describe("verification", () => {
     expect((await put(started.transfer.url, pdf, started.transfer.headers)).status).toBe(200);
     await expect(uploads.completeUpload(instructor, started.uploadId)).rejects.toThrow(/were announced: upload the file again/);
     expect(await store.headObject(keys.lessonAttachmentKey(courseId, lessons[2]!.id, started.assetId, "pdf"))).toBeNull();
+    expect(await store.headObject(keys.sourceUploadKey(courseId, started.assetId, "pdf"))).toBeNull();
   });
 
   it("refuses a file stored with other headers than the signed ones", async () => {
@@ -363,8 +369,126 @@ describe("verification", () => {
     expect((await db.asset.findUniqueOrThrow({ where: { id: started.assetId } })).status).toBe("UPLOADING");
     const state = await uploads.listUploadedParts(instructor, started.uploadId);
     expect(state.method).toBe("PUT");
-    expect(state.put?.headers["Content-Disposition"]).toContain('filename="later.md"');
+    // Only the type is signed: the download name goes on the server's copy.
+    expect(state.put?.headers).toEqual({ "Content-Type": "text/plain; charset=utf-8" });
     await uploads.abortUpload(instructor, started.uploadId);
+  });
+});
+
+describe("verified objects are immutable (ADR 046)", () => {
+  /** A lesson of the course with nothing uploaded yet. */
+  async function freshLesson(): Promise<string> {
+    const { sectionId } = await db.lesson.findUniqueOrThrow({ where: { id: lessons[2]!.id }, select: { sectionId: true } });
+    return (await db.lesson.create({ data: { sectionId, position: 100 + Math.floor(Math.random() * 1e6), title: "Immutable" } })).id;
+  }
+
+  /** Other bytes of the same length (what the signed Content-Length allows on S3). */
+  function sameLength(text: string, length: number): Buffer {
+    const b = Buffer.from(text);
+    return Buffer.concat([b, Buffer.alloc(length - b.length, 0x20)]);
+  }
+
+  /** What a student's download link serves (delivery signs the asset's key after lib/access said yes). */
+  async function downloaded(lessonId: string, assetId: string): Promise<Buffer> {
+    const { requireLessonAccess } = await import("@/lib/access");
+    const { lessonMedia } = await import("@/lib/media/delivery");
+    const media = await lessonMedia(await requireLessonAccess(instructor, lessonId), instructor, { ip: null, userAgent: "uploads test", sessionId: null });
+    const link = media.attachments.find((a) => a.id === assetId)!;
+    const res = await fetch(link.url);
+    expect(res.status).toBe(200);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  it("an attachment: its PUT URL used again after completion does not change what students download", async () => {
+    const lessonId = lessons[2]!.id;
+    const pdf = Buffer.from("%PDF-1.4\n" + "lesson notes ".repeat(100));
+    const started = await putUpload({ lessonId, kind: "ATTACHMENT", fileName: "notes.pdf", contentType: "application/pdf" }, pdf);
+    if (started.transfer.method !== "PUT") throw new Error("expected a PUT upload");
+    await uploads.completeUpload(instructor, started.uploadId);
+    const upload = await db.upload.findUniqueOrThrow({ where: { id: started.uploadId } });
+    expect(await store.headObject(upload.key)).toBeNull(); // the upload object is gone
+    expect(sha256(await downloaded(lessonId, started.assetId))).toBe(sha256(pdf));
+
+    // The URL is still valid (15 minutes): HTML in place of the verified PDF.
+    const html = sameLength("<html><script>alert(document.cookie)</script>", pdf.length);
+    expect((await put(started.transfer.url, html, started.transfer.headers)).status).toBe(200);
+    expect(sha256(await downloaded(lessonId, started.assetId))).toBe(sha256(pdf));
+    const asset = await db.asset.findUniqueOrThrow({ where: { id: started.assetId } });
+    expect(await store.headObject(asset.storageKey)).toMatchObject({ contentType: "application/pdf", contentLength: pdf.length });
+    // What it wrote is an orphan under sources/ that nothing refers to (the bucket lifecycle expires it).
+    expect(asset.storageKey).not.toBe(upload.key);
+    expect(sha256(await readObject(upload.key))).toBe(sha256(html));
+  });
+
+  it("a video: its PUT URL used again after completion does not change what the worker reads", async () => {
+    const lessonId = await freshLesson();
+    const video = fakeMp4(256 * 1024);
+    const started = await putUpload({ lessonId, kind: "VIDEO", fileName: "talk.mp4", contentType: "video/mp4" }, video);
+    if (started.transfer.method !== "PUT") throw new Error("expected a PUT upload");
+    await uploads.completeUpload(instructor, started.uploadId);
+    const upload = await db.upload.findUniqueOrThrow({ where: { id: started.uploadId } });
+    const [job] = await transcodeJobsOf(db, started.assetId);
+    const { sourceKey } = job!.data as { sourceKey: string };
+    expect(sourceKey).toBe(keys.videoOriginalKey(courseId, started.assetId));
+    expect(await store.headObject(upload.key)).toBeNull();
+
+    // An HLS playlist that would point ffmpeg at local files and hosts, with the same URL.
+    const playlist = sameLength("#EXTM3U\n#EXTINF:10,\nfile:///etc/passwd\n#EXTINF:10,\nhttp://127.0.0.1:9/x.ts\n#EXT-X-ENDLIST\n", video.length);
+    expect((await put(started.transfer.url, playlist, started.transfer.headers)).status).toBe(200);
+    expect(sha256(await readObject(sourceKey))).toBe(sha256(video));
+    expect((await store.headObject(sourceKey))?.contentType).toBe("video/mp4");
+  });
+
+  it("an overwrite before completion is what gets verified, both ways", async () => {
+    const text = sameLength("These are my notes, not a video.\n", 64 * 1024);
+    const refused = await putUpload({ lessonId: await freshLesson(), kind: "VIDEO", fileName: "a.mp4", contentType: "video/mp4" }, fakeMp4(64 * 1024));
+    if (refused.transfer.method !== "PUT") throw new Error("expected a PUT upload");
+    expect((await put(refused.transfer.url, text, refused.transfer.headers)).status).toBe(200);
+    await expect(uploads.completeUpload(instructor, refused.uploadId)).rejects.toThrow("This file is not a video: it looks like text.");
+    expect(await store.headObject(keys.videoOriginalKey(courseId, refused.assetId))).toBeNull();
+
+    const video = fakeMp4(64 * 1024);
+    const accepted = await putUpload({ lessonId: await freshLesson(), kind: "VIDEO", fileName: "b.mp4", contentType: "video/mp4" }, text);
+    if (accepted.transfer.method !== "PUT") throw new Error("expected a PUT upload");
+    expect((await put(accepted.transfer.url, video, accepted.transfer.headers)).status).toBe(200);
+    expect((await uploads.completeUpload(instructor, accepted.uploadId)).status).toBe("PROCESSING");
+    expect(sha256(await readObject(keys.videoOriginalKey(courseId, accepted.assetId)))).toBe(sha256(video));
+  });
+
+  it("a PUT landing between the check and the copy is not copied: 409, and finishing again verifies the new bytes", async () => {
+    const pdf = Buffer.from("%PDF-1.4\n" + "x".repeat(300));
+    const started = await putUpload({ lessonId: lessons[2]!.id, kind: "ATTACHMENT", fileName: "race.pdf", contentType: "application/pdf" }, pdf);
+    if (started.transfer.method !== "PUT") throw new Error("expected a PUT upload");
+    const { url, headers } = started.transfer;
+    const swapped = sameLength("PK\u0003\u0004 not a pdf", pdf.length);
+    const copy = store.copyObject;
+    store.copyObject = async (...args) => {
+      store.copyObject = copy;
+      expect((await put(url, swapped, headers)).status).toBe(200);
+      return copy(...args);
+    };
+    try {
+      await expect(uploads.completeUpload(instructor, started.uploadId)).rejects.toThrow("The file changed in storage while it was being checked: finish the upload again.");
+    } finally {
+      store.copyObject = copy;
+    }
+    expect((await db.asset.findUniqueOrThrow({ where: { id: started.assetId } })).status).toBe("UPLOADING");
+    expect(await store.headObject(keys.lessonAttachmentKey(courseId, lessons[2]!.id, started.assetId, "pdf"))).toBeNull();
+    await expect(uploads.completeUpload(instructor, started.uploadId)).rejects.toThrow("This file is not a PDF document: it looks like a ZIP archive.");
+  });
+
+  it("presigned PUT and part URLs live 15 minutes", async () => {
+    const single = await uploads.startUpload(instructor, { courseId, lessonId: lessons[2]!.id, kind: "ATTACHMENT", fileName: "s.txt", contentType: "text/plain", bytes: 10 });
+    if (single.transfer.method !== "PUT") throw new Error("expected a PUT upload");
+    expect(new URL(single.transfer.url).searchParams.get("X-Amz-Expires")).toBe("900");
+    const multi = await uploads.startUpload(instructor, { courseId, lessonId: lessons[2]!.id, kind: "ATTACHMENT", fileName: "m.zip", contentType: "application/zip", bytes: 20 * MB });
+    const before = Date.now();
+    const { parts, expiresAt } = await uploads.presignParts(instructor, multi.uploadId, { partNumbers: [1, 2] });
+    for (const p of parts) expect(new URL(p.url).searchParams.get("X-Amz-Expires")).toBe("900");
+    expect(Date.parse(expiresAt) - before).toBeGreaterThanOrEqual(899_000);
+    expect(Date.parse(expiresAt) - before).toBeLessThanOrEqual(901_000);
+    await uploads.abortUpload(instructor, single.uploadId);
+    await uploads.abortUpload(instructor, multi.uploadId);
   });
 });
 
@@ -373,15 +497,16 @@ describe("attachments and captions", () => {
     const lesson = lessons[2]!;
     const body = Buffer.from("# Worksheet\n\n1. Plan a video about café lighting.\n");
     const started = await putUpload({ lessonId: lesson.id, kind: "ATTACHMENT", fileName: "Worksheet – café.md", contentType: "" }, body);
-    expect(started.transfer.method === "PUT" && started.transfer.headers["Content-Disposition"]).toBe(
-      "attachment; filename=\"Worksheet _ caf_.md\"; filename*=UTF-8''Worksheet%20%E2%80%93%20caf%C3%A9.md",
-    );
+    expect(started.transfer).toMatchObject({ method: "PUT", headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    const upload = await db.upload.findUniqueOrThrow({ where: { id: started.uploadId } });
+    expect(upload.key).toBe(keys.sourceUploadKey(courseId, started.assetId, "md")); // never the lesson folder
     const view = await uploads.completeUpload(instructor, started.uploadId);
     expect(view).toMatchObject({ status: "READY", bytes: body.length, fileName: "Worksheet – café.md" });
     const key = keys.lessonAttachmentKey(courseId, lesson.id, started.assetId, "md");
     const head = await store.headObject(key);
-    expect(head).toMatchObject({ contentType: "text/plain; charset=utf-8", contentLength: body.length });
-    expect(head?.contentDisposition).toContain("filename*=UTF-8''Worksheet%20%E2%80%93%20caf%C3%A9.md");
+    expect(head).toMatchObject({ contentType: "text/plain; charset=utf-8", contentLength: body.length, cacheControl: "public, max-age=31536000, immutable" });
+    expect(head?.contentDisposition).toBe("attachment; filename=\"Worksheet _ caf_.md\"; filename*=UTF-8''Worksheet%20%E2%80%93%20caf%C3%A9.md");
+    expect(await store.headObject(upload.key)).toBeNull();
     const media = await uploads.lessonMediaForEditing(instructor, courseId, lesson.id);
     expect(media.attachments.map((a) => a.id)).toContain(started.assetId);
 
@@ -449,7 +574,7 @@ describe("abort", () => {
   it("cancels a PUT upload whose bytes already arrived, and refuses to cancel a finished one", async () => {
     const body = Buffer.from("%PDF-1.7\nhello");
     const started = await putUpload({ lessonId: lessons[2]!.id, kind: "ATTACHMENT", fileName: "a.pdf", contentType: "application/pdf" }, body);
-    const key = keys.lessonAttachmentKey(courseId, lessons[2]!.id, started.assetId, "pdf");
+    const key = keys.sourceUploadKey(courseId, started.assetId, "pdf");
     expect(await store.headObject(key)).not.toBeNull();
     await uploads.abortUpload(instructor, started.uploadId);
     expect(await store.headObject(key)).toBeNull();

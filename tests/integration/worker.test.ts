@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 
@@ -13,7 +14,7 @@ import { enqueueTranscode, retryTranscode } from "@/lib/jobs/transcode";
 import { PURGE_UPLOADS_CRON, QUEUES } from "@/lib/jobs/queues";
 import { runFfmpeg } from "@/worker/ffmpeg";
 import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedded";
-import { lessonCaptionKey, lessonVideoMasterKey, lessonVideoPrefix, sourceUploadKey } from "@/lib/storage/keys";
+import { lessonCaptionKey, lessonVideoMasterKey, lessonVideoPrefix, sourceUploadKey, videoOriginalKey } from "@/lib/storage/keys";
 import { createStorage, type Storage } from "@/lib/storage/s3";
 import { purgeUploadsIfAsked, scheduleHousekeeping, settleDeadTranscodes } from "@/worker/housekeeping";
 import { runWorker, type RunWorkerOptions } from "@/worker/main";
@@ -81,17 +82,22 @@ async function newLesson(): Promise<string> {
   return l.id;
 }
 
-/** What the upload flow does: a PROCESSING video asset, its original under sources/ (and its upload row), a queued job. */
+/**
+ * What the upload flow leaves for the worker: a PROCESSING video asset, its verified original
+ * under originals/ (the server's copy; the upload object under sources/ is gone), its upload
+ * row, a queued job naming the original.
+ */
 async function uploadVideo(lessonId: string, body: Buffer | string): Promise<{ assetId: string; sourceKey: string; job: { id: string } }> {
   const asset = await db.asset.create({
     data: { kind: "VIDEO", status: "PROCESSING", courseId, lessonId, storageKey: "pending", contentType: "video/mp4", fileName: "clip.mp4" },
   });
-  const sourceKey = sourceUploadKey(courseId, asset.id, "mp4");
+  const sourceKey = videoOriginalKey(courseId, asset.id);
   const bytes = typeof body === "string" ? fs.readFileSync(body) : body;
   await storage.putObject(sourceKey, bytes, { contentType: "video/mp4" });
   const user = await db.user.upsert({ where: { email: "uploader@example.com" }, create: { email: "uploader@example.com", name: "Uploader" }, update: {} });
+  const uploadKey = sourceUploadKey(courseId, asset.id, "mp4");
   await db.upload.create({
-    data: { assetId: asset.id, userId: user.id, key: sourceKey, fileName: "clip.mp4", contentType: "video/mp4", bytes: BigInt(bytes.length), expiresAt: new Date(Date.now() + 86_400_000) },
+    data: { assetId: asset.id, userId: user.id, key: uploadKey, fileName: "clip.mp4", contentType: "video/mp4", bytes: BigInt(bytes.length), expiresAt: new Date(Date.now() + 86_400_000) },
   });
   const id = await db.$transaction((tx) => enqueueTranscode(boss, tx, { assetId: asset.id, sourceKey }));
   if (!id) throw new Error("not queued");
@@ -257,7 +263,8 @@ describe("transcoding worker", () => {
     expect(vtt).toMatch(/^WEBVTT\n\n00:00:00\.000 --> 00:00:0\d\.\d{3}\nthumbnails\.jpg#xywh=0,0,160,90\n/);
     expect((await storage.headObject(`${prefix}thumbnails.vtt`))?.contentType).toMatch(/^text\/vtt/);
 
-    // The original stays (re-transcoding remains possible).
+    // The verified original stays (re-transcoding remains possible).
+    expect(sourceKey).toBe(videoOriginalKey(courseId, assetId));
     expect(await storage.headObject(sourceKey)).not.toBeNull();
   });
 
@@ -321,15 +328,27 @@ describe("transcoding worker", () => {
     for (const u of uploads) expect(await jobRow(u.job.id)).toMatchObject({ state: "completed", retryCount: 0 });
   });
 
-  it("a source that is not a video fails for good with a clear reason; Retry queues it again", async () => {
+  it("a source with a video's magic bytes that ffmpeg cannot read fails for good with ffmpeg's reason", async () => {
     const lessonId = await newLesson();
-    const { assetId, sourceKey, job } = await uploadVideo(lessonId, Buffer.from("This is a text file, not a video.\n".repeat(50)));
+    const fake = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypmp42"), Buffer.alloc(4000, 7)]);
+    const { assetId, job } = await uploadVideo(lessonId, fake);
     await runWorkerUntil(jobDone(job.id));
     const failed = await jobRow(job.id);
     expect(failed).toMatchObject({ state: "failed", retryCount: 0 }); // not retried: it cannot get better
     expect(failed!.output?.detail).toMatch(/not a video ffmpeg can read \(Invalid data found when processing input\)/);
     const asset = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
     expect(asset).toMatchObject({ status: "FAILED", error: "The file is not a video ffmpeg can read (Invalid data found when processing input)." });
+  });
+
+  it("a source that is not a video container fails for good on its magic bytes, before ffmpeg; Retry queues it again", async () => {
+    const lessonId = await newLesson();
+    const { assetId, sourceKey, job } = await uploadVideo(lessonId, Buffer.from("This is a text file, not a video.\n".repeat(50)));
+    await runWorkerUntil(jobDone(job.id));
+    const failed = await jobRow(job.id);
+    expect(failed).toMatchObject({ state: "failed", retryCount: 0 }); // not retried: it cannot get better
+    expect(failed!.output?.detail).toMatch(/magic bytes: text/);
+    const asset = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
+    expect(asset).toMatchObject({ status: "FAILED", error: "This file is not a video: it looks like text." });
     expect(asset.transcodeFailedAt).not.toBeNull();
     expect((await db.lesson.findUniqueOrThrow({ where: { id: lessonId } })).videoAssetId).toBeNull();
 
@@ -349,6 +368,67 @@ describe("transcoding worker", () => {
     expect(await jobRow(queued[0].id)).toMatchObject({ state: "completed" });
     expect(await db.asset.findUniqueOrThrow({ where: { id: assetId } })).toMatchObject({ status: "READY", error: null });
     await expect(retryTranscode(db, boss, assetId)).rejects.toThrow(/Only a video whose processing failed/);
+  });
+
+  it("an original that is really an HLS playlist or a concat script is refused before ffmpeg: nothing it names is read, no host is asked", async () => {
+    // A real video segment on the worker's machine, and a local server that records requests.
+    const secret = path.join(dir, "secret.ts");
+    await runFfmpeg(["-hide_banner", "-nostdin", "-y", "-i", sources.tiny, "-c", "copy", "-f", "mpegts", secret]);
+    const hits: string[] = [];
+    const server = http.createServer((req, res) => {
+      hits.push(req.url ?? "");
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const hls = (...uris: string[]) => ["#EXTM3U", "#EXT-X-TARGETDURATION:10", ...uris.flatMap((u) => ["#EXTINF:2,", u]), "#EXT-X-ENDLIST", ""];
+      const crafted: [string, string[]][] = [
+        ["an HLS playlist", hls("file:///etc/passwd")],
+        // A media extension: what Debian's ffmpeg 5.1 follows (the npm 4.1 build follows any).
+        ["an HLS playlist", hls(`file://${secret}`, `http://127.0.0.1:${port}/segment.ts`)],
+        ["an ffmpeg concat script", ["ffconcat version 1.0", `file '${secret}'`, `file 'http://127.0.0.1:${port}/segment.ts'`, ""]],
+      ];
+      for (const [what, lines] of crafted) {
+        const lessonId = await newLesson();
+        const { assetId, job } = await uploadVideo(lessonId, Buffer.from(lines.join("\n")));
+        await runWorkerUntil(jobDone(job.id));
+        expect(await jobRow(job.id), what).toMatchObject({ state: "failed", retryCount: 0 });
+        expect(await db.asset.findUniqueOrThrow({ where: { id: assetId } }), what).toMatchObject({ status: "FAILED", error: `This file is not a video: it looks like ${what}.` });
+        expect((await db.lesson.findUniqueOrThrow({ where: { id: lessonId } })).videoAssetId).toBeNull();
+        expect(await keys(lessonVideoPrefix(courseId, lessonId, assetId))).toEqual([]);
+      }
+      expect(hits).toEqual([]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("ffmpeg running past the job's time limit is killed and the job fails for good with that reason", async () => {
+    const lessonId = await newLesson();
+    const { assetId, job } = await uploadVideo(lessonId, sources.long);
+    const started = Date.now();
+    await runWorkerUntil(jobDone(job.id), { ffmpegTimeoutSeconds: 1 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const failed = await jobRow(job.id);
+    expect(failed).toMatchObject({ state: "failed", retryCount: 0 }); // not retried: the instructor's Retry starts again
+    expect(failed!.output?.detail).toMatch(/ffmpeg was stopped after running past the job's time limit of 1 s/);
+    const asset = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
+    expect(asset.status).toBe("FAILED");
+    expect(asset.error).toMatch(/^Processing took too long and was stopped after 1 second: try again, or upload a shorter or re-exported video\.$/);
+    expect(asset.transcodeFailedAt).not.toBeNull();
+    // No ffmpeg of this test's scratch directories is left running.
+    const running = fs
+      .readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return fs.readFileSync(`/proc/${p}/cmdline`, "utf8").includes(`${dir}/transcode-`) && !/\) Z /.test(fs.readFileSync(`/proc/${p}/stat`, "utf8"));
+        } catch {
+          return false;
+        }
+      });
+    expect(running).toEqual([]);
   });
 
   it(
@@ -428,7 +508,7 @@ describe("scheduled housekeeping", () => {
     const live = await abandoned(false, new Date(Date.now() + 3_600_000));
 
     const worker = await newBoss();
-    await scheduleHousekeeping(worker); // what worker/main.ts does at start
+    await scheduleHousekeeping(worker, { auditRetentionDays: 90 }); // what worker/main.ts does at start
     const schedules = await db.$queryRawUnsafe<{ name: string; cron: string }[]>("SELECT name, cron FROM pgboss.schedule");
     expect(schedules).toContainEqual({ name: QUEUES.purgeUploads, cron: PURGE_UPLOADS_CRON });
     const log: string[] = [];

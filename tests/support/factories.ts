@@ -8,9 +8,11 @@
  *   - e2e tests (Playwright): the `factories` fixture of tests/e2e/fixtures.ts, which runs these
  *     functions against the e2e server's database (`e2e.databaseUrl` in playwright.config.ts).
  * Arguments and results are plain data (ids, strings, dates) so they cross a process boundary.
+ * The one exception to "no SQL" is `disableUser`, which says why.
  */
 import crypto from "node:crypto";
 import { hash } from "@node-rs/argon2";
+import { accessCodeLookupKey, generateAccessCode } from "@/lib/enrollments/codes";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 
 export type Role = "STUDENT" | "INSTRUCTOR" | "ADMIN";
@@ -20,6 +22,8 @@ export interface UserRef {
   email: string;
   name: string;
   role: Role;
+  /** User.sessionVersion when read: a session minted for the user carries it (JWT `sv`). */
+  sessionVersion: number;
 }
 
 export interface LessonRef {
@@ -73,7 +77,11 @@ export async function createUser(
   const name = opts.name ?? `Test ${role.charAt(0)}${role.slice(1).toLowerCase()} ${email.split("@")[0].slice(-6)}`;
   const passwordHash = opts.password ? await hash(opts.password, ARGON2) : null;
   const u = await db.user.create({ data: { email, name, role, passwordHash } });
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return userRef(u);
+}
+
+function userRef(u: UserRef): UserRef {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion: u.sessionVersion };
 }
 
 export interface LessonSpec {
@@ -171,14 +179,19 @@ export async function enrol(
   return { id: e.id, userId: e.userId, courseId: e.courseId, status: e.status, expiresAt: e.expiresAt };
 }
 
-/** An access code for `course` (stored upper-case, as the app stores codes). */
+/**
+ * An access code for `course`: `code` as given (stored upper-case, with the lookup key the app
+ * computes), or one generated as the app generates them.
+ */
 export async function createAccessCode(
   db: PrismaClient,
   course: { id: string },
   opts: { code?: string; maxUses?: number; expiresAt?: Date | null } = {},
 ): Promise<{ id: string; code: string; maxUses: number }> {
-  const code = (opts.code ?? unique("CODE")).toUpperCase();
-  const ac = await db.accessCode.create({ data: { courseId: course.id, code, maxUses: opts.maxUses ?? 1, expiresAt: opts.expiresAt ?? null } });
+  const code = (opts.code ?? generateAccessCode("TEST")).toUpperCase();
+  const ac = await db.accessCode.create({
+    data: { courseId: course.id, code, lookupKey: accessCodeLookupKey(code), maxUses: opts.maxUses ?? 1, expiresAt: opts.expiresAt ?? null },
+  });
   return { id: ac.id, code: ac.code, maxUses: ac.maxUses };
 }
 
@@ -186,7 +199,7 @@ export async function createAccessCode(
 export async function findUser(db: PrismaClient, email: string): Promise<UserRef> {
   const u = await db.user.findUnique({ where: { email: email.toLowerCase() } });
   if (!u) throw new Error(`No user with email ${email}`);
-  return { id: u.id, email: u.email, name: u.name, role: u.role };
+  return userRef(u);
 }
 
 /** An existing course by slug (e.g. a demo course whose media the seed transcoded). */
@@ -219,6 +232,145 @@ export async function lessonVideoKey(db: PrismaClient, lessonId: string): Promis
   return lesson.video.storageKey;
 }
 
+/** Adds `user` as an instructor of `course` (a co-instructor: the course keeps its other instructors). */
+export async function addInstructor(db: PrismaClient, course: { id: string }, user: { id: string }): Promise<void> {
+  await db.courseInstructor.upsert({
+    where: { courseId_userId: { courseId: course.id, userId: user.id } },
+    create: { courseId: course.id, userId: user.id },
+    update: {},
+  });
+}
+
+/** Appends a paragraph to a lesson's body (e.g. a sentence a test then looks for in responses). */
+export async function appendToLessonBody(db: PrismaClient, lessonId: string, text: string): Promise<void> {
+  const lesson = await db.lesson.findUniqueOrThrow({ where: { id: lessonId }, select: { body: true } });
+  await db.lesson.update({ where: { id: lessonId }, data: { body: `${lesson.body}\n\n${text}` } });
+}
+
+/** A new section at the end of `course`, holding `lessons` (a count, or one spec per lesson). */
+export async function addSection(
+  db: PrismaClient,
+  course: { id: string },
+  opts: { title?: string; lessons?: number | LessonSpec[] } = {},
+): Promise<{ id: string; title: string; position: number; lessons: LessonRef[] }> {
+  const last = await db.section.findFirst({ where: { courseId: course.id }, orderBy: { position: "desc" }, select: { position: true } });
+  const position = (last?.position ?? 0) + 1;
+  const section = await db.section.create({ data: { courseId: course.id, title: opts.title ?? `Section ${position}`, position } });
+  const specs: LessonSpec[] = typeof opts.lessons === "number" || opts.lessons === undefined ? Array.from({ length: opts.lessons ?? 0 }, () => ({})) : opts.lessons;
+  const lessons: LessonRef[] = [];
+  for (const [i, spec] of specs.entries()) {
+    const title = spec.title ?? `Lesson ${position}.${i + 1}`;
+    const l = await db.lesson.create({
+      data: { sectionId: section.id, position: i + 1, title, body: spec.body ?? `The body of “${title}”.`, isFreePreview: spec.isFreePreview ?? false, availableFrom: spec.availableFrom ?? null },
+    });
+    lessons.push({ id: l.id, title: l.title, isFreePreview: l.isFreePreview, availableFrom: l.availableFrom });
+  }
+  return { id: section.id, title: section.title, position, lessons };
+}
+
+/**
+ * An asset row without stored bytes, in the state a test needs (e.g. a FAILED attachment to
+ * delete, or a FAILED video whose transcode can be retried: `failedTranscode` records the
+ * failure and the Upload row a retry reads its source from). Keys follow lib/storage/keys.ts.
+ */
+export async function createAsset(
+  db: PrismaClient,
+  opts: {
+    courseId: string;
+    lessonId: string;
+    kind: "VIDEO" | "ATTACHMENT";
+    status: "UPLOADING" | "PROCESSING" | "READY" | "FAILED";
+    fileName?: string;
+    failedTranscode?: { uploadedBy: { id: string } };
+  },
+): Promise<{ id: string; storageKey: string }> {
+  const a = await db.asset.create({
+    data: {
+      kind: opts.kind,
+      status: opts.status,
+      courseId: opts.courseId,
+      lessonId: opts.lessonId,
+      storageKey: "pending",
+      contentType: opts.kind === "VIDEO" ? "application/vnd.apple.mpegurl" : "text/plain",
+      fileName: opts.fileName ?? (opts.kind === "VIDEO" ? "video.mp4" : "notes.txt"),
+      bytes: 16,
+      error: opts.status === "FAILED" ? "Failed in a test." : null,
+      transcodeFailedAt: opts.failedTranscode ? new Date() : null,
+    },
+  });
+  const folder = `courses/${opts.courseId}/lessons/${opts.lessonId}/`;
+  const storageKey = opts.kind === "VIDEO" ? `${folder}video/${a.id}/master.m3u8` : `${folder}attachments/${a.id}.txt`;
+  await db.asset.update({ where: { id: a.id }, data: { storageKey } });
+  if (opts.failedTranscode) {
+    await db.upload.create({
+      data: {
+        assetId: a.id,
+        userId: opts.failedTranscode.uploadedBy.id,
+        key: `sources/courses/${opts.courseId}/${a.id}.mp4`,
+        fileName: "video.mp4",
+        contentType: "video/mp4",
+        bytes: 16,
+        expiresAt: new Date(Date.now() + 24 * 60 * 60 * 1000),
+      },
+    });
+  }
+  return { id: a.id, storageKey };
+}
+
+/** Changes a user's role (e.g. an instructor demoted to student); courses they teach keep listing them. */
+export async function setRole(db: PrismaClient, user: { id: string }, role: Role): Promise<UserRef> {
+  const u = await db.user.update({ where: { id: user.id }, data: { role } });
+  return { id: u.id, email: u.email, name: u.name, role: u.role, sessionVersion: u.sessionVersion };
+}
+
+/** Deletes a course and everything in it (sections, lessons, enrolments, codes, asset rows; not stored objects). */
+export async function deleteCourse(db: PrismaClient, course: { id: string }): Promise<void> {
+  await db.course.deleteMany({ where: { id: course.id } });
+}
+
+/** Removes `user`'s enrolment in `course`, if any (back to "not enrolled"). */
+export async function unenrol(db: PrismaClient, user: { id: string }, course: { id: string }): Promise<void> {
+  await db.enrollment.deleteMany({ where: { userId: user.id, courseId: course.id } });
+}
+
+/**
+ * Disables an account (`User.disabled`). Raw SQL, the one exception to "plain Prisma calls
+ * only": the column comes with the sessions change, and until its migration is applied this
+ * fails with `column "disabled" of relation "User" does not exist` instead of leaving an
+ * account that is not disabled at all. Once the column is in the schema, this can become
+ * `db.user.update({ where: { id }, data: { disabled: true } })`.
+ */
+export async function disableUser(db: PrismaClient, user: { id: string }): Promise<void> {
+  await db.$executeRaw`UPDATE "User" SET "disabled" = true WHERE "id" = ${user.id}`;
+}
+
+/** Tables tests read back (e.g. to check what an action changed). */
+export type RowModel = "course" | "section" | "lesson" | "enrollment" | "accessCode" | "asset" | "upload" | "lessonProgress";
+
+/** The rows of `model` matching a Prisma `where` (plain objects: columns only). */
+export async function findRows(db: PrismaClient, model: RowModel, where: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  const delegate = db[model] as unknown as { findMany(args: { where: Record<string, unknown> }): Promise<Record<string, unknown>[]> };
+  return delegate.findMany({ where });
+}
+
 /** Every factory by name: the e2e helper process dispatches on this. */
-export const factories = { createUser, createCourse, enrol, createAccessCode, findUser, findCourse, completedLessons, lessonVideoKey };
+export const factories = {
+  createUser,
+  createCourse,
+  enrol,
+  createAccessCode,
+  findUser,
+  findCourse,
+  completedLessons,
+  lessonVideoKey,
+  addInstructor,
+  appendToLessonBody,
+  addSection,
+  createAsset,
+  setRole,
+  deleteCourse,
+  unenrol,
+  disableUser,
+  findRows,
+};
 export type Factories = typeof factories;

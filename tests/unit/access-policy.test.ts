@@ -4,7 +4,9 @@ import {
   type EnrollmentFacts,
   type LessonFacts,
   type Viewer,
+  canAdministerUsers,
   canAuthorCourses,
+  canManageAccount,
   canManageCourse,
   canViewCourse,
   decideCourseAccess,
@@ -23,6 +25,8 @@ const student: Viewer = { id: "s1", role: "STUDENT" };
 const otherInstructor: Viewer = { id: "i2", role: "INSTRUCTOR" };
 const instructor: Viewer = { id: "i1", role: "INSTRUCTOR" };
 const admin: Viewer = { id: "a1", role: "ADMIN" };
+/** Still listed among the course's instructors (i1) after an admin made the account a student. */
+const formerInstructor: Viewer = { id: "i1", role: "STUDENT" };
 
 const course = (over: Partial<CourseFacts> = {}): CourseFacts => ({ id: "c1", published: true, isFree: false, instructorIds: ["i1"], ...over });
 const lesson = (over: Partial<LessonFacts> = {}): LessonFacts => ({ id: "l1", isFreePreview: false, availableFrom: null, ...over });
@@ -55,6 +59,8 @@ describe("lesson access matrix", () => {
     ["instructor of the course", instructor, {}, {}, null, true, "instructor"],
     ["instructor of another course", otherInstructor, {}, {}, null, false, "not-enrolled"],
     ["admin", admin, {}, {}, null, true, "admin"],
+    ["former instructor of the course, now a student", formerInstructor, {}, {}, null, false, "not-enrolled"],
+    ["former instructor of the course, now a student and enrolled", formerInstructor, {}, {}, active, true, "enrolled"],
     // free preview
     ["anonymous on a free preview", null, {}, { isFreePreview: true }, null, true, "free-preview"],
     ["student not enrolled on a free preview", student, {}, { isFreePreview: true }, null, true, "free-preview"],
@@ -72,6 +78,7 @@ describe("lesson access matrix", () => {
     ["free preview, unpublished course", null, { published: false }, { isFreePreview: true }, null, false, "not-published"],
     ["instructor, unpublished course", instructor, { published: false }, {}, null, true, "instructor"],
     ["admin, unpublished course", admin, { published: false }, {}, null, true, "admin"],
+    ["former instructor, unpublished course", formerInstructor, { published: false }, {}, active, false, "not-published"],
     // free course still requires enrolment
     ["free course, not enrolled", student, { isFree: true }, {}, null, false, "not-enrolled"],
     ["free course, enrolled", student, { isFree: true }, {}, active, true, "enrolled"],
@@ -101,6 +108,7 @@ describe("course access", () => {
     expect(canViewCourse(null, course({ published: false }))).toBe(false);
     expect(canViewCourse(instructor, course({ published: false }))).toBe(true);
     expect(canViewCourse(admin, course({ published: false }))).toBe(true);
+    expect(canViewCourse(formerInstructor, course({ published: false }))).toBe(false);
     expect(canViewCourse(null, course())).toBe(true);
   });
   it("only the course's instructors and admins manage it", () => {
@@ -109,6 +117,11 @@ describe("course access", () => {
     expect(canManageCourse(otherInstructor, course())).toBe(false);
     expect(canManageCourse(student, course())).toBe(false);
     expect(canManageCourse(null, course())).toBe(false);
+  });
+  it("teaching a course gives no staff right without the instructor role (ADR 048)", () => {
+    expect(canManageCourse(formerInstructor, course())).toBe(false);
+    expect(decideCourseAccess(formerInstructor, course(), null, now)).toEqual({ allowed: false, reason: "not-enrolled" });
+    expect(decideLessonAccess(formerInstructor, course(), lesson({ availableFrom: future }), active, now).reason).toBe("not-yet-available");
   });
 });
 
@@ -134,5 +147,16 @@ describe("roles", () => {
     expect(isInstructorRole(undefined)).toBe(false);
     expect([instructor, admin, student, null].map(canAuthorCourses)).toEqual([true, true, false, false]);
     expect([instructor, admin, student, null].map(isAdmin)).toEqual([false, true, false, false]);
+  });
+});
+
+describe("accounts", () => {
+  it("only admins administer users; an account is managed by its owner or an admin", () => {
+    expect([instructor, admin, student, null].map(canAdministerUsers)).toEqual([false, true, false, false]);
+    expect(canManageAccount(student, student.id)).toBe(true);
+    expect(canManageAccount(student, instructor.id)).toBe(false);
+    expect(canManageAccount(instructor, student.id)).toBe(false);
+    expect(canManageAccount(admin, student.id)).toBe(true);
+    expect(canManageAccount(null, student.id)).toBe(false);
   });
 });

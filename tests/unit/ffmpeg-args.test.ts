@@ -1,7 +1,21 @@
 import { describe, expect, it } from "vitest";
 
-import { evenWidth, hlsRenditionArgs, LADDER, ladderFor, masterPlaylist, progressSeconds, type LadderJob } from "@/worker/ffmpeg-args";
-import { outputFps, planRenditions, SEGMENT_SECONDS } from "@/worker/plan";
+import { VIDEO_CONTAINERS } from "@/lib/uploads/sniff";
+import {
+  DEMUXERS,
+  durationPassArgs,
+  evenWidth,
+  hlsRenditionArgs,
+  inputArgs,
+  LADDER,
+  ladderFor,
+  masterPlaylist,
+  probeArgs,
+  progressSeconds,
+  type LadderJob,
+  type MediaInput,
+} from "@/worker/ffmpeg-args";
+import { outputFps, planRenditions, planThumbnails, posterArgs, SEGMENT_SECONDS, spriteArgs } from "@/worker/plan";
 
 /** Value following `flag` in an argument list. */
 function arg(args: string[], flag: string): string | undefined {
@@ -13,8 +27,10 @@ function all(args: string[], flag: string): string[] {
   return args.flatMap((a, i) => (a === flag ? [args[i + 1]] : []));
 }
 
+const source: MediaInput = { file: "/tmp/in/source", demuxer: "mov" };
+
 const job = (over: Partial<LadderJob> = {}): LadderJob => ({
-  inputArgs: ["-i", "/tmp/in.mp4"],
+  inputArgs: inputArgs(source),
   video: "0:v:0",
   audio: "0:a:0",
   source: { width: 1920, height: 1080 },
@@ -23,6 +39,43 @@ const job = (over: Partial<LadderJob> = {}): LadderJob => ({
   segmentSeconds: 6,
   fps: 25,
   ...over,
+});
+
+/** Every `-i` of an argument list is preceded by the whitelist and a forced demuxer (its own input options). */
+function expectHardenedInputs(args: string[], demuxer: string): void {
+  const inputs = args.flatMap((a, i) => (a === "-i" ? [i] : []));
+  expect(inputs.length).toBeGreaterThan(0);
+  let from = 0;
+  for (const i of inputs) {
+    const options = args.slice(from, i);
+    expect(options.slice(-4)).toEqual(["-protocol_whitelist", "file,pipe", "-f", demuxer]);
+    from = i + 2;
+  }
+}
+
+describe("opening an uploaded source (ADR 046)", () => {
+  it("forces a demuxer both ffmpeg 5.1 (Debian) and 4.1 (npm) know, for every container the upload check accepts", () => {
+    expect(Object.keys(DEMUXERS).sort()).toEqual([...VIDEO_CONTAINERS].sort());
+    expect(DEMUXERS).toEqual({ mp4: "mov", quicktime: "mov", ebml: "matroska" });
+  });
+
+  it("puts the protocol whitelist and the demuxer before the input, as input options", () => {
+    expect(inputArgs({ file: "/w/source", demuxer: "matroska" })).toEqual(["-protocol_whitelist", "file,pipe", "-f", "matroska", "-i", "/w/source"]);
+  });
+
+  it("every command the worker runs on a source opens it that way: probe, duration pass, ladder, poster, sprite", () => {
+    const webm: MediaInput = { file: "/w/source", demuxer: "matroska" };
+    expectHardenedInputs(probeArgs(webm), "matroska");
+    expect(probeArgs(webm)).toEqual(["-hide_banner", "-nostdin", ...inputArgs(webm)]);
+    expectHardenedInputs(durationPassArgs(webm, "0:v:0"), "matroska");
+    expect(durationPassArgs(webm, "0:v:1").slice(-7)).toEqual(["-map", "0:v:1", "-c", "copy", "-f", "null", "-"]);
+    const j = job();
+    j.renditions.forEach((_, i) => expectHardenedInputs(hlsRenditionArgs(j, i), "mov"));
+    for (const at of [0, 6]) expectHardenedInputs(posterArgs({ input: source, videoStream: "0:v:0", at, size: { width: 640, height: 360 }, out: "/w/p.jpg" }), "mov");
+    const posterSeek = posterArgs({ input: source, videoStream: "0:v:0", at: 6, size: { width: 640, height: 360 }, out: "/w/p.jpg" });
+    expect(posterSeek.indexOf("-ss")).toBeLessThan(posterSeek.indexOf("-protocol_whitelist"));
+    expectHardenedInputs(spriteArgs({ input: source, videoStream: "0:v:0", plan: planThumbnails(60, { width: 640, height: 360 }), out: "/w/t.jpg" }), "mov");
+  });
 });
 
 describe("ladder selection", () => {
@@ -100,7 +153,7 @@ describe("hlsRenditionArgs", () => {
     expect(all(args, "-map")).toEqual(["0:v:0", "0:a:0"]);
     expect(arg(args, "-vf")).toBe("fps=25,scale=406:720:flags=bicubic,setsar=1");
     expect(args.slice(0, 3)).toEqual(["-hide_banner", "-nostdin", "-y"]);
-    expect(args).toContain("/tmp/in.mp4");
+    expect(args).toContain("/tmp/in/source");
   });
 
   it("aligns the GOP to the segment length (fixed, no scene-cut keyframes)", () => {
@@ -124,7 +177,7 @@ describe("hlsRenditionArgs", () => {
     const j = job();
     j.renditions.forEach((r, i) => {
       const args = hlsRenditionArgs(j, i);
-      expect(arg(args, "-f")).toBe("hls");
+      expect(all(args, "-f")).toEqual(["mov", "hls"]); // the forced input demuxer, then the output format
       expect(arg(args, "-hls_playlist_type")).toBe("vod");
       expect(arg(args, "-hls_segment_type")).toBe("mpegts");
       expect(arg(args, "-hls_segment_filename")).toBe(`/tmp/out/${r.name}/seg_%03d.ts`);

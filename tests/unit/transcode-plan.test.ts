@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   bytesProgress,
   cacheControlFor,
+  ffmpegTimeLimitSeconds,
   planThumbnails,
   posterArgs,
   posterTime,
@@ -47,7 +48,7 @@ describe("thumbnails", () => {
 
   it("sprite command: one frame per interval, scaled, tiled into a single JPEG", () => {
     const plan = planThumbnails(62, { width: 1920, height: 1080 });
-    const args = spriteArgs({ input: "/w/src.mp4", videoStream: "0:v:1", plan, out: "/w/out/thumbnails.jpg" });
+    const args = spriteArgs({ input: { file: "/w/source", demuxer: "mov" }, videoStream: "0:v:1", plan, out: "/w/out/thumbnails.jpg" });
     expect(args).toEqual(expect.arrayContaining(["-map", "0:v:1", "-frames:v", "1"]));
     const vf = args[args.indexOf("-vf") + 1];
     expect(vf).toBe(`fps=1/${(62 / 13).toFixed(6)},scale=160:90:flags=bicubic,setsar=1,tile=10x2`);
@@ -59,11 +60,25 @@ describe("poster", () => {
   it("is taken at 10% of the duration, seeking before the input", () => {
     expect(posterTime(60)).toBe(6);
     expect(posterTime(4.2)).toBe(0.42);
-    const args = posterArgs({ input: "/w/src.mp4", videoStream: "0:v:0", at: 6, size: { width: 1280, height: 720 }, out: "/w/out/poster.jpg" });
+    const args = posterArgs({ input: { file: "/w/source", demuxer: "mov" }, videoStream: "0:v:0", at: 6, size: { width: 1280, height: 720 }, out: "/w/out/poster.jpg" });
     expect(args.indexOf("-ss")).toBeLessThan(args.indexOf("-i"));
     expect(args[args.indexOf("-ss") + 1]).toBe("6");
     expect(args[args.indexOf("-vf") + 1]).toBe("scale=1280:720:flags=bicubic,setsar=1");
-    expect(posterArgs({ input: "a", videoStream: "0:v:0", at: 0, size: { width: 2, height: 2 }, out: "b" })).not.toContain("-ss");
+    expect(posterArgs({ input: { file: "a", demuxer: "matroska" }, videoStream: "0:v:0", at: 0, size: { width: 2, height: 2 }, out: "b" })).not.toContain("-ss");
+  });
+});
+
+describe("ffmpeg time limit", () => {
+  it("is max(600 s, 6 × duration) per job, 600 s while the duration is unknown, or the configured value", () => {
+    expect(ffmpegTimeLimitSeconds(null)).toBe(600);
+    expect(ffmpegTimeLimitSeconds(5)).toBe(600);
+    expect(ffmpegTimeLimitSeconds(100)).toBe(600);
+    expect(ffmpegTimeLimitSeconds(100.1)).toBe(601);
+    expect(ffmpegTimeLimitSeconds(3600)).toBe(21_600);
+    expect(ffmpegTimeLimitSeconds(Number.NaN)).toBe(600);
+    expect(ffmpegTimeLimitSeconds(-3)).toBe(600);
+    expect(ffmpegTimeLimitSeconds(3600, 900)).toBe(900);
+    expect(ffmpegTimeLimitSeconds(null, 2)).toBe(2);
   });
 });
 

@@ -23,7 +23,7 @@ import {
   urlUsable,
   type Session,
 } from "@/components/uploads/protocol";
-import { MB, partPlan, partRange } from "@/lib/uploads/rules";
+import { MB, UPLOAD_URL_SECONDS, partPlan, partRange } from "@/lib/uploads/rules";
 import type { StartedUpload, UploadState } from "@/lib/uploads/wire";
 
 /** The pure parts of the browser's upload protocol (components/uploads/protocol.ts). */
@@ -87,7 +87,9 @@ describe("parts", () => {
     expect(partsToSign(20, [20], () => false)).toEqual([20]);
   });
 
-  it("reuses a part URL for 50 minutes, never for a retry", () => {
+  it("reuses a part URL for 10 of its 15 minutes, never for a retry", () => {
+    expect(UPLOAD_URL_SECONDS).toBe(15 * 60);
+    expect(URL_REUSE_MS).toBe(10 * 60 * 1000);
     expect(urlUsable(0, URL_REUSE_MS - 1, false)).toBe(true);
     expect(urlUsable(0, URL_REUSE_MS, false)).toBe(false);
     expect(urlUsable(0, 1, true)).toBe(false);

@@ -154,6 +154,16 @@ describe("magic-byte sniffing", () => {
     expect(sniff(Buffer.from("Zoë and the café ☕\n"))).toBe("text");
   });
 
+  it("names text ffmpeg would follow to other files or hosts: HLS playlists and concat scripts", () => {
+    expect(sniff(Buffer.from("#EXTM3U\n#EXTINF:10,\nfile:///etc/passwd\n"))).toBe("hls");
+    expect(sniff(Buffer.from("\uFEFF#EXTM3U\r\n"))).toBe("hls");
+    expect(sniff(Buffer.from("ffconcat version 1.0\nfile /etc/passwd\n"))).toBe("ffconcat");
+    expect(checkContents("VIDEO", Buffer.from("#EXTM3U\n"))).toEqual({ ok: false, format: "hls", message: "This file is not a video: it looks like an HLS playlist." });
+    expect(checkContents("VIDEO", Buffer.from("ffconcat version 1.0\n"))).toMatchObject({ ok: false, message: "This file is not a video: it looks like an ffmpeg concat script." });
+    // Still text for a text attachment.
+    expect(checkContents("ATTACHMENT", Buffer.from("#EXTM3U\n"), { attachmentContents: "text" })).toMatchObject({ ok: true, format: "hls" });
+  });
+
   it("tells binary and non-UTF-8 text apart from text", () => {
     expect(sniff(bytes([0x00, 0x01, 0x02, 0x03, 0xfe]))).toBe("unknown");
     expect(sniff(bytes("caf", [0xe9], " latin-1"))).toBe("unknown");

@@ -13,6 +13,7 @@ import { coverImageUrl } from "@/lib/media/delivery";
 import { enrollAction } from "../actions";
 
 export const dynamic = "force-dynamic";
+// Lesson links do not prefetch: a lesson render signs media and is recorded in the access log (ADR 047).
 
 async function load(slug: string) {
   const user = await getCurrentUser();
@@ -35,7 +36,7 @@ export default async function CoursePage({
   const { slug } = await params;
   const { enrolled } = await searchParams;
   const { user, loaded } = await load(slug);
-  if (!loaded.ok) return denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
+  if (!loaded.ok) return denyPage();
   const { course, access, decisions, completed, lessonCount } = loaded.value;
   const firstOpen = course.sections.flatMap((s) => s.lessons).find((l) => decisions.get(l.id)?.allowed);
   const hasAccess = access.decision.allowed;
@@ -45,7 +46,7 @@ export default async function CoursePage({
   let cta;
   if (hasAccess) {
     cta = firstOpen ? (
-      <ButtonLink href={`/courses/${course.slug}/lessons/${firstOpen.id}`} data-testid="continue">
+      <ButtonLink href={`/courses/${course.slug}/lessons/${firstOpen.id}`} prefetch={false} data-testid="continue">
         {completed.size > 0 ? "Continue learning" : "Start learning"}
       </ButtonLink>
     ) : null;
@@ -104,7 +105,7 @@ export default async function CoursePage({
                           {completed.has(lesson.id) ? <CheckIcon /> : open ? <PlayIcon /> : <LockIcon />}
                         </span>
                         {open ? (
-                          <Link href={`/courses/${course.slug}/lessons/${lesson.id}`} className="text-slate-800 hover:text-brand-700 hover:underline">
+                          <Link href={`/courses/${course.slug}/lessons/${lesson.id}`} prefetch={false} className="text-slate-800 hover:text-brand-700 hover:underline">
                             {lesson.title}
                           </Link>
                         ) : (

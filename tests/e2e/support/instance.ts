@@ -21,7 +21,8 @@ export async function startAppInstance(port: number, env: Record<string, string 
     if (v === undefined) delete merged[k];
     else merged[k] = v;
   }
-  const child = spawn("node_modules/.bin/tsx", ["server/main.ts"], { env: merged, stdio: ["ignore", "pipe", "pipe"] });
+  // Like scripts/start.ts: node with the tsx loader (the tsx CLI would not let SIGTERM reach the drain).
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { env: merged, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", (c: Buffer) => log.push(c.toString()));
   child.stderr!.on("data", (c: Buffer) => log.push(c.toString()));
   const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));

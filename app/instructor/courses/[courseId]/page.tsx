@@ -67,6 +67,9 @@ export default async function CourseEditorPage({
           <ButtonLink href={`/instructor/courses/${course.id}/students`} variant="secondary">
             Students &amp; access
           </ButtonLink>
+          <ButtonLink href={`/instructor/courses/${course.id}/access`} variant="secondary">
+            Access log
+          </ButtonLink>
           <ButtonLink href={`/courses/${course.slug}`} variant="secondary">
             View course page
           </ButtonLink>

@@ -9,17 +9,22 @@ import { lessonViewTitle, loadLessonView } from "@/lib/courses/queries";
 import { formatBytes } from "@/lib/format";
 import { denyPage } from "@/lib/http/denial";
 import { loadForPage } from "@/lib/http/page";
+import { requestContext } from "@/lib/http/request-context";
 import { VideoPlayer } from "@/components/video-player";
 import { setCompletedAction } from "../../../actions";
 
 export const dynamic = "force-dynamic";
+// Links to lesson pages never prefetch (here, the course page, the dashboard, the instructor's
+// preview): rendering one signs the viewer's media and records it in the access log (ADR 047),
+// so only a real visit may.
 
 type Params = Promise<{ slug: string; lessonId: string }>;
 
 /** One load per request: generateMetadata and the page share it (loadLessonView is cached). */
 async function load(slug: string, lessonId: string) {
   const user = await getCurrentUser();
-  return { user, loaded: await loadForPage(`/courses/${slug}/lessons/${lessonId}`, () => loadLessonView(user, slug, lessonId)) };
+  const context = await requestContext();
+  return { user, loaded: await loadForPage(`/courses/${slug}/lessons/${lessonId}`, () => loadLessonView(user, slug, lessonId, context)) };
 }
 
 export async function generateMetadata({ params }: { params: Params }): Promise<Metadata> {
@@ -31,12 +36,12 @@ export async function generateMetadata({ params }: { params: Params }): Promise<
 export default async function LessonPage({ params }: { params: Params }) {
   const { slug, lessonId } = await params;
   const { user, loaded } = await load(slug, lessonId);
-  if (!loaded.ok) return denyPage({ kind: "page", message: loaded.message, reason: loaded.reason });
+  if (!loaded.ok) return denyPage();
   const { course, lesson, access, decisions, previous, next, progress, media } = loaded.value;
   const path = `/courses/${course.slug}/lessons/${lesson.id}`;
 
   // 403 with the reason and what to do (app/forbidden.tsx); nothing of the lesson is rendered.
-  if (!access.decision.allowed) return denyPage({ kind: "course-content", decision: access.decision, course, returnTo: path });
+  if (!access.decision.allowed) return denyPage();
   if (!media) throw new Error("Lesson media is loaded whenever access is allowed.");
 
   const completed = progress?.completed ?? false;
@@ -59,6 +64,7 @@ export default async function LessonPage({ params }: { params: Params }) {
                       {open ? (
                         <Link
                           href={`/courses/${course.slug}/lessons/${l.id}`}
+                          prefetch={false}
                           aria-current={current ? "page" : undefined}
                           className={`block rounded-md px-2 py-1.5 ${current ? "bg-brand-50 font-semibold text-brand-700" : "text-slate-700 hover:bg-slate-50"}`}
                         >
@@ -132,14 +138,14 @@ export default async function LessonPage({ params }: { params: Params }) {
         ) : null}
         <div className="flex justify-between gap-4">
           {previous ? (
-            <Link href={`/courses/${course.slug}/lessons/${previous.id}`} className="text-sm font-medium text-brand-700 hover:underline" rel="prev">
+            <Link href={`/courses/${course.slug}/lessons/${previous.id}`} prefetch={false} className="text-sm font-medium text-brand-700 hover:underline" rel="prev">
               ← {previous.title}
             </Link>
           ) : (
             <span />
           )}
           {next ? (
-            <Link href={`/courses/${course.slug}/lessons/${next.id}`} className="text-sm font-medium text-brand-700 hover:underline" rel="next">
+            <Link href={`/courses/${course.slug}/lessons/${next.id}`} prefetch={false} className="text-sm font-medium text-brand-700 hover:underline" rel="next">
               {next.title} →
             </Link>
           ) : null}

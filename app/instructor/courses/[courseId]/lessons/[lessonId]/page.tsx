@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import Link from "next/link";
 import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/action-button";
 import { ActionForm, SubmitButton } from "@/components/action-form";
@@ -9,6 +8,7 @@ import { getCourseForEditing } from "@/lib/courses/authoring";
 import { lessonMediaForEditing } from "@/lib/uploads";
 import { deleteLessonAction, updateLessonAction } from "../../../../actions";
 import { AttachmentsPanel, CaptionsPanel, VideoPanel } from "../../../../_components/media-panels";
+import { CourseBreadcrumb } from "../../../../_components/breadcrumb";
 import { NotAnInstructor, NotYourCourse } from "../../../../_components/forbidden";
 import { formatDateTime, serverTimeZone, toDateTimeLocalValue } from "@/lib/format";
 import { loadForPage } from "@/lib/http/page";
@@ -39,17 +39,7 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
 
   return (
     <div className="mx-auto max-w-4xl">
-      <nav className="mb-4 flex flex-wrap items-center gap-1 text-sm text-slate-500" aria-label="Breadcrumb">
-        <Link href="/instructor" className="font-medium text-brand-600 hover:underline">
-          Your courses
-        </Link>
-        <span aria-hidden="true">/</span>
-        <Link href={editorHref} className="font-medium text-brand-600 hover:underline">
-          {course.title}
-        </Link>
-        <span aria-hidden="true">/</span>
-        <span>Lesson {sectionIndex + 1}.{lessonIndex + 1}</span>
-      </nav>
+      <CourseBreadcrumb course={course} current={`Lesson ${sectionIndex + 1}.${lessonIndex + 1}`} />
 
       <div className="mb-8 flex flex-col gap-4 sm:flex-row sm:items-end sm:justify-between">
         <div className="min-w-0">
@@ -70,7 +60,7 @@ export default async function EditLessonPage({ params }: { params: Promise<{ cou
           <ButtonLink href={editorHref} variant="secondary">
             ← Back to the course
           </ButtonLink>
-          <ButtonLink href={`/courses/${course.slug}/lessons/${lesson.id}`} variant="ghost" data-testid="preview-as-student">
+          <ButtonLink href={`/courses/${course.slug}/lessons/${lesson.id}`} prefetch={false} variant="ghost" data-testid="preview-as-student">
             Preview as student
           </ButtonLink>
         </div>
