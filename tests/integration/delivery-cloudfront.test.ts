@@ -99,7 +99,7 @@ describe("cloudfront delivery", () => {
     expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
     // The poster is signed with the lesson's folder policy, and a second render reuses it.
     const before = signingCacheStats();
-    const again = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId));
+    const again = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId), viewer(u.student), ctx);
     expect(again.video?.posterUrl).toBe(m.video?.posterUrl);
     expect(again.video?.posterUrl).toMatch(/\?Policy=[^&]+&Key-Pair-Id=KTESTKEY&Signature=/);
     expect(signingCacheStats()).toMatchObject({ misses: before.misses });
