@@ -1,13 +1,13 @@
 import { CourseCard } from "@/components/course-card";
 import { ButtonLink } from "@/components/ui";
 import { getCurrentUser } from "@/lib/auth/session";
-import { listPublishedCourses } from "@/lib/courses/queries";
+import { listCatalogue } from "@/lib/courses/catalogue";
 import { coverUrls } from "@/lib/media/delivery";
 
 export const dynamic = "force-dynamic";
 
 export default async function HomePage() {
-  const courses = (await listPublishedCourses()).slice(0, 3);
+  const { courses } = await listCatalogue({ page: 1, q: null, price: null, instructor: null }, 3);
   const covers = await coverUrls(await getCurrentUser(), courses);
   return (
     <div className="space-y-12">

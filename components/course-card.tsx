@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { CatalogueCourse } from "@/lib/courses/queries";
+import type { CatalogueCourse } from "@/lib/courses/catalogue";
 import { Badge } from "@/components/ui";
 import { formatPrice } from "@/lib/format";
 import { CourseCover } from "./course-cover";
@@ -11,7 +11,7 @@ export function CourseCard({ course, coverUrl }: { course: CatalogueCourse; cove
       data-testid="course-card"
       className="group flex flex-col overflow-hidden rounded-2xl bg-white shadow-sm ring-1 ring-slate-200 transition hover:-translate-y-0.5 hover:shadow-md"
     >
-      <CourseCover title={course.title} seed={course.slug} src={coverUrl} />
+      <CourseCover title={course.title} seed={course.slug} src={coverUrl} lazy />
       <div className="flex flex-1 flex-col gap-2 p-5">
         <div className="flex items-center justify-between gap-2">
           <Badge tone={course.isFree ? "green" : "brand"}>{formatPrice(course)}</Badge>

@@ -17,11 +17,33 @@ function hash(s: string) {
   return Math.abs(h);
 }
 
-export function CourseCover({ title, seed, src, className = "" }: { title: string; seed: string; src?: string | null; className?: string }) {
+export function CourseCover({
+  title,
+  seed,
+  src,
+  className = "",
+  lazy = false,
+}: {
+  title: string;
+  seed: string;
+  src?: string | null;
+  className?: string;
+  /** In lists (the catalogue): load when scrolled near, and no preload hint for every cover in the head. */
+  lazy?: boolean;
+}) {
   if (src) {
     // Signed URLs are short-lived and per-viewer: a plain <img> (no optimiser cache) is intended.
-    // eslint-disable-next-line @next/next/no-img-element
-    return <img src={src} alt={`Cover of ${title}`} className={`aspect-video w-full object-cover ${className}`} data-testid="course-cover-image" />;
+    return (
+      // eslint-disable-next-line @next/next/no-img-element
+      <img
+        src={src}
+        alt={`Cover of ${title}`}
+        loading={lazy ? "lazy" : undefined}
+        decoding={lazy ? "async" : undefined}
+        className={`aspect-video w-full object-cover ${className}`}
+        data-testid="course-cover-image"
+      />
+    );
   }
   const [a, b] = palettes[hash(seed) % palettes.length];
   const initials = title

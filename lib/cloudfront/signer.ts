@@ -18,6 +18,7 @@ import { matchResource } from "./match";
 import { cannedPolicy, customPolicy } from "./policy";
 import { HASH_ALGORITHM_SHA256, SIGNING_COOKIES, type HashAlgorithm } from "./wire";
 import type { KeyRing } from "./keyring";
+import { signingIdentity, type SigningCache } from "./signing-cache";
 
 export { encodeUrlPath, assertSignableUrl } from "./encode";
 export type { HashAlgorithm } from "./wire";
@@ -66,9 +67,14 @@ export interface CloudFrontSigner {
 export interface CloudFrontSignerOptions {
   keyRing: KeyRing;
   hashAlgorithm: HashAlgorithm;
+  /**
+   * Signatures already made (ADR 050): URLs and policy queries reuse them while their policy
+   * is valid. Signed cookies are always signed afresh (their expiry moves every second).
+   */
+  cache?: SigningCache;
 }
 
-export function createCloudFrontSigner({ keyRing, hashAlgorithm }: CloudFrontSignerOptions): CloudFrontSigner {
+export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache }: CloudFrontSignerOptions): CloudFrontSigner {
   if (hashAlgorithm !== "SHA1" && hashAlgorithm !== "SHA256") {
     throw new Error(`hashAlgorithm must be "SHA1" or "SHA256", got ${String(hashAlgorithm)}`);
   }
@@ -81,6 +87,10 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm }: CloudFrontSig
   /** RSA PKCS#1 v1.5 or ECDSA (DER) over the exact policy bytes, CloudFront base64. */
   const signPolicy = (policy: string): string =>
     cfBase64Encode(cryptoSign(digest, Buffer.from(policy, "utf8"), key.privateKey));
+  const identity = cache ? signingIdentity(keyId, key.publicKey) : null;
+  /** The same, from the cache when this key already signed this policy (valid until `expiresAt`). */
+  const cachedSignature = (policy: string, expiresAt: number): string =>
+    cache && identity ? cache.signature(identity, hashAlgorithm, policy, expiresAt, () => signPolicy(policy)) : signPolicy(policy);
 
   const buildCustom = (opts: PolicyOptions): string =>
     customPolicy({
@@ -92,7 +102,7 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm }: CloudFrontSig
 
   const policyQuery = (opts: PolicyOptions): string => {
     const policy = buildCustom(opts);
-    return `Policy=${cfBase64Encode(policy)}&Key-Pair-Id=${keyId}&Signature=${signPolicy(policy)}${hashSuffix}`;
+    return `Policy=${cfBase64Encode(policy)}&Key-Pair-Id=${keyId}&Signature=${cachedSignature(policy, opts.expiresAt)}${hashSuffix}`;
   };
 
   const join = (url: string, query: string): string => `${url}${url.includes("?") ? "&" : "?"}${query}`;
@@ -104,7 +114,7 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm }: CloudFrontSig
     signUrl(url, { expiresAt }) {
       assertSignableUrl(url);
       const policy = cannedPolicy(url, expiresAt);
-      return join(url, `Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${signPolicy(policy)}${hashSuffix}`);
+      return join(url, `Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${cachedSignature(policy, expiresAt)}${hashSuffix}`);
     },
 
     signUrlWithPolicy(url, opts) {

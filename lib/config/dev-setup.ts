@@ -8,6 +8,10 @@ import { loadEnvFiles } from "./env-files";
  * `.env` files lack them, appends a random NEXTAUTH_SECRET and a development signing key
  * (generated under var/keys, git-ignored) to `.env.local`, and sets them in process.env.
  * Never overwrites a value. Production sets these variables itself; nothing here runs there.
+ *
+ * The key is ECDSA P-256 (ADR 050): CloudFront accepts it like RSA-2048, it signs about ten
+ * times faster and its signatures are a quarter of the length. An existing installation keeps
+ * the key it has (RSA included): only a missing CLOUDFRONT_KEY_PAIR_ID makes a new one.
  */
 export function ensureLocalEnv(root = process.cwd()): { file: string; added: string[] } {
   loadEnvFiles(root);
@@ -20,9 +24,9 @@ export function ensureLocalEnv(root = process.cwd()): { file: string; added: str
     const keyId = `KDEV${crypto.randomBytes(6).toString("hex").toUpperCase()}`;
     const keyDir = path.join(root, "var", "keys");
     fs.mkdirSync(keyDir, { recursive: true });
-    const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const { privateKey } = crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" });
     const keyPath = path.join("var", "keys", `${keyId}.pem`);
-    fs.writeFileSync(path.join(root, keyPath), privateKey.export({ type: "pkcs1", format: "pem" }), { mode: 0o600 });
+    fs.writeFileSync(path.join(root, keyPath), privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
     add.CLOUDFRONT_KEY_PAIR_ID = keyId;
     add.CLOUDFRONT_PRIVATE_KEY_PATH = keyPath;
   }

@@ -116,6 +116,8 @@ export const envSchema = z.object({
     .default("SHA1")
     .transform((v) => v.trim().toUpperCase())
     .pipe(z.enum(["SHA1", "SHA256"])),
+  /** Signatures kept in memory per app process (ADR 050); 0 = sign every URL. */
+  SIGNATURE_CACHE_ENTRIES: int(0, 1_000_000).default(10_000),
 
   // local edge
   EDGE_PORT: port.default(4000),
@@ -193,6 +195,8 @@ export type SigningSettings = {
   CLOUDFRONT_PRIVATE_KEY_PATH: string | undefined;
   CLOUDFRONT_EXTRA_KEYS: string | undefined;
   hashAlgorithm: "SHA1" | "SHA256";
+  /** Bound of the app's signature cache (SIGNATURE_CACHE_ENTRIES; 0 = off). */
+  cacheEntries: number;
 };
 
 export interface Config {
@@ -331,6 +335,7 @@ export function parseConfig(env: Env): Config {
       CLOUDFRONT_PRIVATE_KEY_PATH: e.CLOUDFRONT_PRIVATE_KEY_PATH,
       CLOUDFRONT_EXTRA_KEYS: e.CLOUDFRONT_EXTRA_KEYS,
       hashAlgorithm: e.CLOUDFRONT_HASH_ALGORITHM,
+      cacheEntries: e.SIGNATURE_CACHE_ENTRIES,
     },
     edge: {
       port: e.EDGE_PORT,

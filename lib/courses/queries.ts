@@ -7,45 +7,6 @@ import { recordDenial } from "@/lib/audit/record";
 import { NotFoundError } from "@/lib/errors";
 import { lessonMedia } from "@/lib/media/delivery";
 
-/** Published courses for the catalogue, with instructor names and lesson counts. */
-export async function listPublishedCourses(search?: string) {
-  const q = search?.trim();
-  const courses = await db.course.findMany({
-    where: {
-      published: true,
-      ...(q ? { OR: [{ title: { contains: q, mode: "insensitive" } }, { summary: { contains: q, mode: "insensitive" } }] } : {}),
-    },
-    orderBy: [{ publishedAt: "desc" }, { title: "asc" }],
-    select: {
-      id: true,
-      slug: true,
-      title: true,
-      summary: true,
-      isFree: true,
-      priceCents: true,
-      published: true,
-      cover: { select: { storageKey: true, status: true } },
-      instructors: { select: { userId: true, user: { select: { name: true } } } },
-      sections: { select: { _count: { select: { lessons: true } } } },
-    },
-  });
-  return courses.map((c) => ({
-    id: c.id,
-    slug: c.slug,
-    title: c.title,
-    summary: c.summary,
-    isFree: c.isFree,
-    priceCents: c.priceCents,
-    published: c.published,
-    cover: c.cover,
-    instructorIds: c.instructors.map((i) => i.userId),
-    instructorNames: c.instructors.map((i) => i.user.name),
-    lessonCount: c.sections.reduce((n, s) => n + s._count.lessons, 0),
-  }));
-}
-
-export type CatalogueCourse = Awaited<ReturnType<typeof listPublishedCourses>>[number];
-
 const outlineLessonSelect = { id: true, title: true, isFreePreview: true, availableFrom: true } as const;
 
 /** The course page: syllabus with each lesson's access decision for this viewer (cached per request, shared with generateMetadata). */

@@ -1,16 +1,21 @@
 import "server-only";
 import { db } from "@/lib/db";
+import { signingCacheStats } from "@/lib/cloudfront/instance";
+import type { SigningCacheStats } from "@/lib/cloudfront/signing-cache";
 import { serverState } from "@/lib/ops/server-state";
 import { storage } from "@/lib/storage/instance";
 
 /**
  * Readiness of this app instance for a load balancer or orchestrator: the database and the
- * storage answer (each within a few seconds), and the instance is not draining.
+ * storage answer (each within a few seconds), and the instance is not draining. Also reports
+ * this instance's signature cache (ADR 050: entries, bound, hits, misses, hit ratio), which
+ * does not affect the status.
  */
 export interface Health {
   status: "ok" | "unavailable" | "draining";
   database: string;
   storage: string;
+  signatureCache: SigningCacheStats;
 }
 
 const TIMEOUT_MS = 3000;
@@ -36,5 +41,5 @@ export async function checkHealth(): Promise<Health> {
   ]);
   const draining = serverState().draining;
   const ok = database === "ok" && store === "ok";
-  return { status: draining ? "draining" : ok ? "ok" : "unavailable", database, storage: store };
+  return { status: draining ? "draining" : ok ? "ok" : "unavailable", database, storage: store, signatureCache: signingCacheStats() };
 }

@@ -12,6 +12,7 @@ const { storage } = await import("@/lib/storage/instance");
 const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await import("@/lib/storage/keys");
 const { verifyRequest } = await import("@/lib/cloudfront/verify");
 const { ForbiddenError, UnauthenticatedError } = await import("@/lib/errors");
+const { signingCacheStats } = await import("@/lib/cloudfront/instance");
 
 let lessonId: string;
 let otherLessonId: string;
@@ -70,6 +71,10 @@ describe("cloudfront delivery", () => {
     expect((await delivery.coverUrls(null, await facts())).size).toBe(0);
     expect((await delivery.coverUrls({ id: u.instructor, role: "INSTRUCTOR" }, await facts())).size).toBe(1);
     await db.course.update({ where: { id: courseId }, data: { published: true } });
+    // Rendered again within the expiry window: the same URL, from the signature cache.
+    const before = signingCacheStats();
+    expect((await delivery.coverUrls(null, await facts())).get(courseId)).toBe(url);
+    expect(signingCacheStats()).toMatchObject({ hits: before.hits + 1, misses: before.misses });
   });
 
   it("issues lesson-folder cookies only to the entitled, and they open only that lesson", async () => {
@@ -92,6 +97,12 @@ describe("cloudfront delivery", () => {
     const m = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId), viewer(u.student), ctx);
     expect(m.video?.auth).toBe("query");
     expect(m.video?.manifestUrl).toBe(`/api/lessons/${lessonId}/hls/master.m3u8`);
+    // The poster is signed with the lesson's folder policy, and a second render reuses it.
+    const before = signingCacheStats();
+    const again = await delivery.lessonMedia(await getLessonAccess(viewer(u.student), lessonId), viewer(u.student), ctx);
+    expect(again.video?.posterUrl).toBe(m.video?.posterUrl);
+    expect(again.video?.posterUrl).toMatch(/\?Policy=[^&]+&Key-Pair-Id=KTESTKEY&Signature=/);
+    expect(signingCacheStats()).toMatchObject({ misses: before.misses });
   });
 
   it("cookie-less playlists carry one verifiable policy on every URI, nested playlists come back to the route", async () => {

@@ -50,6 +50,7 @@ export async function closeServer(server: http.Server): Promise<void> {
   await new Promise((r) => server.close(r));
 }
 
+/** An RSA-2048 key: new installations default to ECDSA P-256, the edge tests keep RSA covered. */
 export function pemPair(): { privateKeyPem: string } {
   const { privateKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
   return { privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() };

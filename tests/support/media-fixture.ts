@@ -6,18 +6,20 @@ import { startEmbeddedStorage, type EmbeddedStorage } from "@/lib/storage/embedd
 
 /**
  * Starts embedded storage and points the media environment at it (before lib/env is
- * imported), with a freshly generated signing key. Returns the public key for verification.
+ * imported), with a freshly generated signing key: ECDSA P-256 like a new installation's, or
+ * RSA-2048 when asked. Returns the public key for verification.
  */
-export async function startMediaEnv(overrides: Record<string, string> = {}) {
+export async function startMediaEnv(overrides: Record<string, string> = {}, keyType: "ec" | "rsa" = "ec") {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "media-test-"));
   const storage: EmbeddedStorage = await startEmbeddedStorage({ directory: dir, port: 0, bucket: "media" });
-  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const { privateKey, publicKey } =
+    keyType === "ec" ? crypto.generateKeyPairSync("ec", { namedCurve: "prime256v1" }) : crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
   Object.assign(process.env, {
     S3_ENDPOINT: storage.endpoint,
     S3_BUCKET: "media",
     MEDIA_BASE_URL: "http://localhost:4999",
     CLOUDFRONT_KEY_PAIR_ID: "KTESTKEY",
-    CLOUDFRONT_PRIVATE_KEY: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    CLOUDFRONT_PRIVATE_KEY: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
     ...overrides,
   });
   delete process.env.CLOUDFRONT_PRIVATE_KEY_PATH;

@@ -6,7 +6,7 @@ import { withDatabase } from "./global-setup";
 // Process-wide singletons (configuration, Prisma client, storage, signer) must not leak from
 // one test file into the next when a worker process is reused.
 const g = globalThis as Record<string, unknown>;
-for (const k of ["__config", "__configSlices", "__prisma", "__storage", "__signer", "__rateLimitPool", "__rateLimiters", "__boss"]) delete g[k];
+for (const k of ["__config", "__configSlices", "__prisma", "__storage", "__signer", "__signingCache", "__rateLimitPool", "__rateLimiters", "__boss"]) delete g[k];
 
 // A fresh database per test file, copied from the migrated template.
 const { adminUrl, template, prefix } = inject("database");

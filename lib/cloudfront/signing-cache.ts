@@ -1,0 +1,97 @@
+/**
+ * Signatures the app already made, so that a page rendered again while its URLs are the same
+ * (canned URLs with a windowed expiry, lesson folder policies) signs nothing: ADR 050.
+ *
+ * A signature depends only on the key, the hash algorithm and the exact policy bytes (which
+ * hold the resource and the expiry). RSA PKCS#1 v1.5 signatures are deterministic; ECDSA ones
+ * are randomised, but any valid signature of a policy stays valid for that policy, so reusing
+ * the first one is just as correct (and keeps the URL stable for browser caches). Entries are
+ * keyed by a SHA-256 digest of (key id, public key fingerprint, hash algorithm, policy), 44
+ * characters whatever the policy's length: a key change, even under the same id, never finds
+ * another key's signature. An entry is dropped when the policy it signs expires.
+ *
+ * Not to be confused with the edge's `SignatureCache` (verify.ts), which caches verification
+ * outcomes.
+ */
+import { createHash, type KeyObject } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import type { HashAlgorithm } from "./wire";
+
+export interface SigningCacheStats {
+  /** Entries held now (expired ones are purged first). */
+  entries: number;
+  /** The bound (`SIGNATURE_CACHE_ENTRIES`); 0 = caching off. */
+  maxEntries: number;
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), null before the first lookup. */
+  hitRatio: number | null;
+}
+
+/** The key a signature is made with: its id and its public key's SPKI fingerprint. */
+export interface SigningIdentity {
+  readonly id: string;
+  readonly fingerprint: string;
+}
+
+export function signingIdentity(id: string, publicKey: KeyObject): SigningIdentity {
+  const fingerprint = createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64");
+  return { id, fingerprint };
+}
+
+/**
+ * SHA-256 of (key id, fingerprint, hash algorithm, policy): the id is 1-128 characters of
+ * `A-Z a-z 0-9 . _ -` (key ring), the fingerprint fixed-length base64 and the algorithm a
+ * fixed word, so the `\n`-joined prefix is unambiguous and the policy, last, needs no length.
+ */
+function entryKey(identity: SigningIdentity, hash: HashAlgorithm, policy: string): string {
+  return createHash("sha256").update(`${identity.id}\n${identity.fingerprint}\n${hash}\n`).update(policy).digest("base64");
+}
+
+export class SigningCache {
+  readonly maxEntries: number;
+  private readonly lru: LRUCache<string, { signature: string; expiresAt: number }> | null;
+  private hitCount = 0;
+  private missCount = 0;
+
+  /** `maxEntries` 0 turns caching off (every call signs). */
+  constructor(maxEntries: number) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new Error("SigningCache maxEntries must be an integer >= 0");
+    this.maxEntries = maxEntries;
+    this.lru = maxEntries > 0 ? new LRUCache({ max: maxEntries, ttlAutopurge: false }) : null;
+  }
+
+  /**
+   * The signature of `policy` by `identity`: from the cache while the policy is still valid,
+   * else made by `sign()` and kept until `expiresAt` (epoch seconds, the policy's
+   * DateLessThan).
+   */
+  signature(identity: SigningIdentity, hash: HashAlgorithm, policy: string, expiresAt: number, sign: () => string): string {
+    if (!this.lru) return sign();
+    const key = entryKey(identity, hash, policy);
+    const nowMs = Date.now();
+    const found = this.lru.get(key);
+    if (found && found.expiresAt * 1000 > nowMs) {
+      this.hitCount++;
+      return found.signature;
+    }
+    this.missCount++;
+    const signature = sign();
+    const ttl = expiresAt * 1000 - nowMs;
+    if (ttl > 0) this.lru.set(key, { signature, expiresAt }, { ttl });
+    else this.lru.delete(key);
+    return signature;
+  }
+
+  stats(): SigningCacheStats {
+    this.lru?.purgeStale();
+    const lookups = this.hitCount + this.missCount;
+    return {
+      entries: this.lru?.size ?? 0,
+      maxEntries: this.maxEntries,
+      hits: this.hitCount,
+      misses: this.missCount,
+      hitRatio: lookups ? this.hitCount / lookups : null,
+    };
+  }
+}
