@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { buttonClass, inputClass } from "@/components/ui";
+import { SelectField, buttonClass, inputClass } from "@/components/ui";
 
 /**
  * Search and filters of the catalogue as one GET form: works without JavaScript, and every
@@ -28,7 +28,9 @@ export function CatalogueFilters({
         </label>
         <input id="q" name="q" type="search" defaultValue={q} maxLength={maxLength} placeholder="Search titles and summaries…" className={inputClass} />
       </div>
-      <FilterSelect
+      <SelectField
+        hideLabel
+        selectClassName="sm:w-44"
         name="price"
         label="Price"
         value={price}
@@ -38,7 +40,7 @@ export function CatalogueFilters({
           ["paid", "Paid"],
         ]}
       />
-      <FilterSelect name="instructor" label="Instructor" value={instructor} options={[["", "Any instructor"], ...instructors.map((i): [string, string] => [i.id, i.name])]} />
+      <SelectField hideLabel selectClassName="sm:w-44" name="instructor" label="Instructor" value={instructor} options={[["", "Any instructor"], ...instructors.map((i): [string, string] => [i.id, i.name])]} />
       <button type="submit" className={buttonClass("primary")}>
         Search
       </button>
@@ -48,23 +50,5 @@ export function CatalogueFilters({
         </Link>
       ) : null}
     </form>
-  );
-}
-
-/** One labelled select of the form (label for screen readers; the first option means "any"). */
-function FilterSelect({ name, label, value, options }: { name: string; label: string; value: string; options: [value: string, text: string][] }) {
-  return (
-    <div>
-      <label htmlFor={name} className="sr-only">
-        {label}
-      </label>
-      <select id={name} name={name} defaultValue={value} className={`${inputClass} sm:w-44`}>
-        {options.map(([v, text]) => (
-          <option key={v} value={v}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </div>
   );
 }

@@ -39,6 +39,7 @@ export function Badge({ tone = "slate", children }: { tone?: "slate" | "green" |
 
 export { Field, FieldError } from "./field";
 export { hintClass, inputClass, labelClass } from "./classes";
+export { SelectField } from "./select-field";
 
 export function Alert({ tone = "red", children }: { tone?: "red" | "green" | "amber"; children: ReactNode }) {
   const tones = {

