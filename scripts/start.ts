@@ -2,7 +2,9 @@
  * `npm start`: the whole portal on one machine, on the embedded default.
  *
  *  1. writes development secrets/keys to .env.local if missing (lib/config/dev-setup.ts);
- *  2. starts the embedded PostgreSQL server (var/pg) unless DATABASE_URL/PGHOST names another;
+ *  2. starts the embedded PostgreSQL server (var/pg) unless DATABASE_URL/PGHOST names another,
+ *     in a process group of its own (scripts/database.ts) so a terminal Ctrl-C cannot stop it
+ *     before the processes that drain on it;
  *  3. applies migrations, builds the app (skipped with --no-build or SKIP_BUILD=1);
  *  4. runs storage (s3rver), seeds demo data once, then the local edge, WORKERS transcoding
  *     workers (default 1) and the app, and stops them together: Ctrl-C or SIGTERM stops all
@@ -12,11 +14,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { ensureLocalEnv } from "../lib/config/dev-setup";
 import { parseConfig } from "../lib/config/schema";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "../lib/db/embedded";
+import { isListening } from "../lib/ops/port";
 
 const args = new Set(process.argv.slice(2));
 const root = process.cwd();
@@ -61,22 +62,22 @@ async function main() {
     ...(embedded ? [["database", embedded.port, "EMBEDDED_DB_PORT"] as [string, number, string]] : []),
   ];
   for (const [name, port, variable] of ports) {
-    if (await portInUse(port)) fail(`port ${port} (${name}) is already in use: is another copy of the portal running? Stop it or set ${variable}.`);
-  }
-
-  let database: EmbeddedDatabase | null = null;
-  if (embedded) {
-    log(`starting PostgreSQL on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
-    database = await startEmbeddedDatabase({
-      ...embedded,
-      log: (line) => {
-        if (/\b(ERROR|FATAL|PANIC|WARNING)\b/.test(line)) console.error(`[database] ${line}`);
-      },
-    });
+    if (await isListening(port)) fail(`port ${port} (${name}) is already in use: is another copy of the portal running? Stop it or set ${variable}.`);
   }
 
   const children: { name: string; proc: ChildProcess }[] = [];
   let stopping = false;
+  let database: DatabaseProcess | null = null;
+  if (embedded) {
+    log(`starting PostgreSQL on 127.0.0.1:${embedded.port} (data in ${embedded.dataDir})`);
+    database = await startDatabaseProcess(() => {
+      if (!stopping) {
+        console.error("[start] the database stopped; stopping everything.");
+        void stopAll(1);
+      }
+    });
+  }
+
   const stopAll = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -163,21 +164,44 @@ async function main() {
   );
 }
 
-async function portInUse(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1");
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
+interface DatabaseProcess {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts scripts/database.ts detached: a Ctrl-C in the terminal signals the whole foreground
+ * process group, and PostgreSQL must outlive the processes that drain on it. Resolves once the
+ * server accepts connections; `onExit` is called if it stops without being asked.
+ */
+function startDatabaseProcess(onExit: () => void): Promise<DatabaseProcess> {
+  const proc = spawn(process.execPath, ["--import", "tsx", "scripts/database.ts"], { detached: true, stdio: ["ignore", "inherit", "pipe", "ipc"], env: process.env });
+  proc.stderr!.on("data", (c: Buffer) => {
+    for (const line of c.toString().split("\n")) if (line.trim()) console.error(`[database] ${line}`);
+  });
+  let asked = false;
+  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
+  const stop = async () => {
+    asked = true;
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+    const timer = setTimeout(() => proc.kill("SIGKILL"), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+  return new Promise((resolve, reject) => {
+    proc.once("message", (m: { ready?: boolean; error?: string }) => {
+      if (m.ready) {
+        void exited.then(() => asked || onExit());
+        resolve({ stop });
+      } else reject(new Error(`PostgreSQL did not start: ${m.error ?? "unknown error"}`));
     });
-    s.once("error", () => resolve(false));
+    proc.once("exit", (code, signal) => reject(new Error(`the database process exited (${code ?? signal}) before PostgreSQL was ready`)));
   });
 }
 
 async function waitForPort(port: number, name: string, timeoutMs = 60_000) {
   const start = Date.now();
   while (Date.now() - start < timeoutMs) {
-    if (await portInUse(port)) return;
+    if (await isListening(port)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${name} did not listen on port ${port} within ${timeoutMs / 1000}s`);

@@ -26,6 +26,10 @@ export async function startAppInstance(port: number, env: Record<string, string 
   child.stdout!.on("data", (c: Buffer) => log.push(c.toString()));
   child.stderr!.on("data", (c: Buffer) => log.push(c.toString()));
   const exited = new Promise<number | string | null>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? code)));
+  // A run cut short (timeout, Ctrl-C) skips afterAll: never leave the instance behind on its port.
+  const reap = () => child.kill("SIGKILL");
+  process.once("exit", reap);
+  void exited.then(() => process.off("exit", reap));
   const url = `http://localhost:${port}`;
   const start = Date.now();
   for (;;) {
