@@ -26,7 +26,9 @@ test.describe("protected media", () => {
     await expect(covers).toHaveCount(3);
     for (const img of await covers.all()) {
       expect(await img.getAttribute("src")).toMatch(/[?&]Expires=\d+&Key-Pair-Id=[^&]+&Signature=/);
-      await expect.poll(() => img.evaluate((i: HTMLImageElement) => i.complete && i.naturalWidth)).toBeGreaterThan(0);
+      // Catalogue covers load lazily: bring each into view, then it must decode through the edge.
+      await img.scrollIntoViewIfNeeded();
+      await expect.poll(() => img.evaluate((i: HTMLImageElement) => (i.complete ? i.naturalWidth : 0))).toBeGreaterThan(0);
     }
 
     await openLesson(page, "Practical Cloud Security", "Signed URLs and signed cookies");
