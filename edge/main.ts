@@ -15,6 +15,7 @@ import { createStorage } from "../lib/storage/s3";
 import { ObjectCache } from "./object-cache";
 import { createEdgeServer } from "./server";
 import { drainAndClose } from "./shutdown";
+import { stopWithSupervisor } from "../lib/ops/supervisor";
 
 function main(): void {
   const { edge, storage: storageSettings } = edgeConfig();
@@ -83,6 +84,7 @@ function main(): void {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  stopWithSupervisor();
 }
 
 try {

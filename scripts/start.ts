@@ -18,6 +18,7 @@ import path from "node:path";
 import { ensureLocalEnv } from "../lib/config/dev-setup";
 import { parseConfig } from "../lib/config/schema";
 import { isListening } from "../lib/ops/port";
+import { SUPERVISOR_PID_VAR } from "../lib/ops/supervisor";
 
 const args = new Set(process.argv.slice(2));
 const root = process.cwd();
@@ -113,7 +114,8 @@ async function main() {
   const logDir = config.start.logDir;
   if (logDir) fs.mkdirSync(logDir, { recursive: true });
   const startService = (name: string, cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env) => {
-    const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env });
+    // Children stop themselves if this process dies without stopping them (lib/ops/supervisor.ts).
+    const proc = spawn(cmd, argv, { stdio: ["ignore", "pipe", "pipe"], env: { ...env, [SUPERVISOR_PID_VAR]: String(process.pid) } });
     // Each process's output also goes to <LOG_DIR>/<name>.log (operators read it; tests scan it for secrets).
     const file = logDir ? fs.createWriteStream(path.join(logDir, `${name}.log`), { flags: "a" }) : null;
     const prefix = (chunk: Buffer) =>

@@ -9,6 +9,7 @@
 import path from "node:path";
 import { storageServerConfig } from "../lib/config";
 import { startEmbeddedStorage } from "../lib/storage/embedded";
+import { stopWithSupervisor } from "../lib/ops/supervisor";
 
 async function main(): Promise<void> {
   const { storageServer, storage: settings } = storageServerConfig();
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
+  stopWithSupervisor();
 }
 
 main().catch((err: unknown) => {

@@ -22,6 +22,7 @@ import { loadEnvFiles } from "../lib/config/env-files";
 import { parseConfig } from "../lib/config/schema";
 import { CLIENT_IP_HEADER, clientAddress } from "../lib/ops/client-ip";
 import { serverState } from "../lib/ops/server-state";
+import { stopWithSupervisor } from "../lib/ops/supervisor";
 
 /** After a SIGTERM, connections are accepted at least this long (and while requests are in flight), */
 const ACCEPT_GRACE_MS = 1000;
@@ -91,6 +92,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
+  stopWithSupervisor();
 }
 
 main().catch((err: unknown) => {

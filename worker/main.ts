@@ -27,6 +27,7 @@ import { createStorage } from "../lib/storage/s3";
 import { scheduleHousekeeping } from "./housekeeping";
 import { startHealthServer } from "./health";
 import { newWorkerId, runWorker } from "./loop";
+import { stopWithSupervisor } from "../lib/ops/supervisor";
 
 export { runWorker, processJob, newWorkerId, type RunWorkerOptions, type JobOutcome } from "./loop";
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  stopWithSupervisor();
 
   log(
     `${workerId} polling every ${pollMs} ms, visibility timeout ${leaseSeconds}s (heartbeat ${heartbeatMs} ms), storage ${storageSettings.endpoint ?? "AWS S3"}${health ? `, health on 127.0.0.1:${worker.healthPort}` : ""}${once ? ", --once" : ""}`,
