@@ -6,36 +6,14 @@
  *
  * One line per check, `PASS|FAIL|SKIP <name> — <detail>`; lines starting with `#` are
  * information. Exit code 1 when a check FAILs, 2 on a usage error. What each check proves:
- * docs/deploy.md "Smoke check". It imports only the pure helpers of lib/ops/smoke.ts: no app
+ * docs/deploy.md "Smoke check". It imports only the pure helpers of lib/ops/smoke/: no app
  * code, no keys, no database; an account's email and password are all it needs.
  */
-import {
-  bucketReadUrl,
-  CookieJar,
-  cspNonce,
-  extractLessonMedia,
-  firstPlaylistUri,
-  formatResult,
-  lessonIdOf,
-  lessonLinks,
-  lessonPageUrl,
-  parseSmokeArgs,
-  policyExpiry,
-  publicMediaUrl,
-  scriptNonces,
-  SMOKE_CHECKS,
-  SMOKE_USAGE,
-  signedUrlExpiry,
-  tamperSignature,
-  tamperValue,
-  UsageError,
-  withoutQuery,
-  xmlErrorCode,
-  type CheckResult,
-  type LessonPageMedia,
-  type SmokeCheck,
-  type SmokeOptions,
-} from "../lib/ops/smoke";
+import { bucketReadUrl, lessonIdOf, lessonPageUrl, parseSmokeArgs, publicMediaUrl, SMOKE_USAGE, UsageError, type SmokeOptions } from "../lib/ops/smoke/args";
+import { CookieJar } from "../lib/ops/smoke/cookies";
+import { cspNonce, extractLessonMedia, lessonLinks, scriptNonces, type LessonPageMedia } from "../lib/ops/smoke/html";
+import { formatResult, SMOKE_CHECKS, type CheckResult, type SmokeCheck } from "../lib/ops/smoke/results";
+import { firstPlaylistUri, policyExpiry, signedUrlExpiry, tamperSignature, tamperValue, withoutQuery, xmlErrorCode } from "../lib/ops/smoke/signed";
 
 // ---------------------------------------------------------------------------------------------
 // HTTP

@@ -3,27 +3,11 @@ import { describe, expect, it } from "vitest";
 import { createKeyRing } from "@/lib/cloudfront/keyring";
 import { createCloudFrontSigner } from "@/lib/cloudfront/signer";
 import { verifyRequest } from "@/lib/cloudfront/verify";
-import {
-  bucketReadUrl,
-  CookieJar,
-  cspNonce,
-  decodeHtmlEntities,
-  extractLessonMedia,
-  firstPlaylistUri,
-  formatResult,
-  lessonLinks,
-  parseResultLine,
-  parseSetCookie,
-  parseSmokeArgs,
-  publicMediaUrl,
-  scriptNonces,
-  signedUrlExpiry,
-  tamperSignature,
-  UsageError,
-  withoutQuery,
-  xmlErrorCode,
-  type SmokeOptions,
-} from "@/lib/ops/smoke";
+import { bucketReadUrl, parseSmokeArgs, publicMediaUrl, UsageError, type SmokeOptions } from "@/lib/ops/smoke/args";
+import { CookieJar, parseSetCookie } from "@/lib/ops/smoke/cookies";
+import { cspNonce, decodeHtmlEntities, extractLessonMedia, lessonLinks, scriptNonces } from "@/lib/ops/smoke/html";
+import { formatResult, parseResultLine } from "@/lib/ops/smoke/results";
+import { firstPlaylistUri, signedUrlExpiry, tamperSignature, withoutQuery, xmlErrorCode } from "@/lib/ops/smoke/signed";
 
 const APP = "https://learn.example.com";
 const MEDIA = "https://media.example.com";
