@@ -10,7 +10,7 @@
  * code, no keys, no database; an account's email and password are all it needs.
  */
 import { bucketReadUrl, lessonIdOf, lessonPageUrl, parseSmokeArgs, publicMediaUrl, SMOKE_USAGE, UsageError, type SmokeOptions } from "../lib/ops/smoke/args";
-import { CookieJar } from "../lib/ops/smoke/cookies";
+import { BrowserCookieJar } from "../lib/ops/smoke/cookies";
 import { cspNonce, extractLessonMedia, lessonLinks, scriptNonces, type LessonPageMedia } from "../lib/ops/smoke/html";
 import { formatResult, SMOKE_CHECKS, type CheckResult, type SmokeCheck } from "../lib/ops/smoke/results";
 import { firstPlaylistUri, policyExpiry, signedUrlExpiry, tamperSignature, tamperValue, withoutQuery, xmlErrorCode } from "../lib/ops/smoke/signed";
@@ -38,7 +38,7 @@ interface RequestInit {
 }
 
 class Http {
-  readonly jar = new CookieJar();
+  readonly jar = new BrowserCookieJar();
   /** Server clock minus ours, from the `Date` header of the last media response. */
   clockOffsetMs = 0;
 
@@ -322,7 +322,7 @@ const checks: Record<SmokeCheck, Check> = {
     expect(names.includes("CloudFront-Signature") && names.includes("CloudFront-Key-Pair-Id"), `POST media-session set no CloudFront cookies (${session.setCookies.length} Set-Cookie headers)`);
     expect(issued.every((c) => /;\s*HttpOnly/i.test(c)), "a CloudFront cookie is not HttpOnly");
     if (s.opts.media.protocol === "https:") expect(issued.every((c) => /;\s*Secure/i.test(c)), "a CloudFront cookie is not Secure on https");
-    const sent = s.http.jar.cookiesFor(manifest).filter((c) => c.name.startsWith("CloudFront-"));
+    const sent = s.http.jar.cookiesFor(manifest).filter((c) => c.key.startsWith("CloudFront-"));
     const path = s.http.jar.get("CloudFront-Signature");
     expect(
       sent.length === names.length,

@@ -1,129 +1,79 @@
-/** A small browser-like cookie jar for the smoke check's HTTP client (scripts/smoke.ts). Pure. */
+/**
+ * The smoke check's cookie jar: tough-cookie (RFC 6265 parsing, storage and matching by domain,
+ * path and expiry) set up to behave as a browser does, so the check sends a cookie to the media
+ * host only if a browser would. In memory, no I/O.
+ */
+import { Cookie, CookieJar, MemoryCookieStore } from "tough-cookie";
 
-export interface StoredCookie {
-  name: string;
-  value: string;
-  /** Lower-case host (host-only) or domain (without a leading dot). */
-  domain: string;
-  hostOnly: boolean;
-  path: string;
-  secure: boolean;
-  httpOnly: boolean;
-  sameSite: string | null;
-  /** Epoch milliseconds; null for a session cookie. */
-  expiresAt: number | null;
-}
-
-function defaultPath(url: URL): string {
-  const p = url.pathname;
-  if (!p.startsWith("/") || p.lastIndexOf("/") === 0) return "/";
-  return p.slice(0, p.lastIndexOf("/"));
-}
-
-function domainMatches(host: string, domain: string): boolean {
-  return host === domain || (host.endsWith(`.${domain}`) && !/^\d+\.\d+\.\d+\.\d+$/.test(host));
-}
-
-function pathMatches(requestPath: string, cookiePath: string): boolean {
-  if (requestPath === cookiePath) return true;
-  if (!requestPath.startsWith(cookiePath)) return false;
-  return cookiePath.endsWith("/") || requestPath[cookiePath.length] === "/";
-}
+export type StoredCookie = Cookie;
 
 /**
- * One `Set-Cookie` header, as RFC 6265 section 5.2-5.3 stores it for a response from
- * `requestUrl`; null when a browser would ignore it (no name, a Domain that does not cover the
- * host, a `__Secure-`/`__Host-` cookie that breaks its prefix rules).
+ * Max-Age as an absolute expiry from the moment the cookie is received (RFC 6265 5.2.2), as
+ * browsers do. tough-cookie 6 counts Max-Age from the cookie's last access, which each lookup
+ * moves, so a Max-Age cookie that is sent often would never expire.
  */
-export function parseSetCookie(header: string, requestUrl: URL, now = Date.now()): StoredCookie | null {
-  const [pair, ...attrs] = header.split(";");
-  const eq = pair.indexOf("=");
-  if (eq <= 0) return null;
-  const name = pair.slice(0, eq).trim();
-  const value = pair.slice(eq + 1).trim();
-  if (!name) return null;
-  const host = requestUrl.hostname.toLowerCase();
-  const cookie: StoredCookie = { name, value, domain: host, hostOnly: true, path: defaultPath(requestUrl), secure: false, httpOnly: false, sameSite: null, expiresAt: null };
-  let maxAge: number | null = null;
-  let expires: number | null = null;
-  for (const attr of attrs) {
-    const i = attr.indexOf("=");
-    const key = (i === -1 ? attr : attr.slice(0, i)).trim().toLowerCase();
-    const val = i === -1 ? "" : attr.slice(i + 1).trim();
-    if (key === "domain" && val) {
-      const domain = val.replace(/^\./, "").toLowerCase();
-      if (!domainMatches(host, domain)) return null;
-      cookie.domain = domain;
-      cookie.hostOnly = false;
-    } else if (key === "path") {
-      cookie.path = val.startsWith("/") ? val : defaultPath(requestUrl);
-    } else if (key === "secure") {
-      cookie.secure = true;
-    } else if (key === "httponly") {
-      cookie.httpOnly = true;
-    } else if (key === "samesite") {
-      cookie.sameSite = val || null;
-    } else if (key === "max-age" && /^-?\d+$/.test(val)) {
-      maxAge = Number(val);
-    } else if (key === "expires") {
-      const t = Date.parse(val);
-      if (Number.isFinite(t)) expires = t;
-    }
-  }
-  cookie.expiresAt = maxAge !== null ? now + maxAge * 1000 : expires;
-  if (cookie.secure && requestUrl.protocol !== "https:" && !isLoopback(host)) return null;
-  if (name.startsWith("__Secure-") && !cookie.secure) return null;
-  if (name.startsWith("__Host-") && (!cookie.secure || !cookie.hostOnly || cookie.path !== "/")) return null;
-  return cookie;
+function maxAgeAsExpires(cookie: Cookie, now: number): void {
+  if (typeof cookie.maxAge !== "number") return;
+  cookie.expires = new Date(cookie.maxAge <= 0 ? 0 : now + cookie.maxAge * 1000);
+  cookie.maxAge = null;
 }
 
-/** Browsers treat http://localhost and loopback addresses as secure contexts for cookies. */
-function isLoopback(host: string): boolean {
-  return host === "localhost" || host.endsWith(".localhost") || host === "127.0.0.1" || host === "[::1]";
-}
+const expired = (c: Cookie, now: number) => (c.expiryTime() ?? Infinity) <= now;
 
-/** A small browser-like cookie jar: stores `Set-Cookie` headers, answers the `Cookie` header for a URL. */
-export class CookieJar {
-  private store: StoredCookie[] = [];
+/** Stores `Set-Cookie` headers of responses, answers the `Cookie` header for a URL. */
+export class BrowserCookieJar {
+  private readonly store = new MemoryCookieStore();
+  private readonly jar = new CookieJar(this.store, {
+    // A Domain that is a public suffix (Domain=com) is refused, like a browser refuses it.
+    rejectPublicSuffixes: true,
+    // A __Secure- or __Host- cookie that breaks its prefix's rules is dropped without an error.
+    prefixSecurity: "silent",
+    // Secure cookies are stored from and sent to https only, and to http://localhost and
+    // loopback addresses, which browsers treat as secure contexts (the local stack).
+    allowSecureOnLocal: true,
+    enforceSecureOriginOnStorage: true,
+  });
 
-  /** Stores the `Set-Cookie` headers of a response from `url` (an expired one deletes). Returns what was stored. */
-  setCookies(url: URL | string, headers: readonly string[], now = Date.now()): StoredCookie[] {
-    const u = new URL(url);
+  /**
+   * Stores the `Set-Cookie` headers of a response from `url`, skipping those a browser would
+   * ignore (no name, a Domain that does not cover the host, a Secure cookie over plain http, a
+   * broken prefix). An expired one deletes the stored cookie. Returns what was stored.
+   */
+  setCookies(url: URL | string, headers: readonly string[]): StoredCookie[] {
+    const now = Date.now();
     const stored: StoredCookie[] = [];
-    for (const h of headers) {
-      const c = parseSetCookie(h, u, now);
-      if (!c) continue;
-      this.store = this.store.filter((o) => !(o.name === c.name && o.domain === c.domain && o.path === c.path));
-      if (c.expiresAt !== null && c.expiresAt <= now) continue;
-      this.store.push(c);
-      stored.push(c);
+    for (const header of headers) {
+      const cookie = Cookie.parse(header);
+      if (!cookie) continue;
+      maxAgeAsExpires(cookie, now);
+      const set = this.jar.setCookieSync(cookie, url, { ignoreError: true, now: new Date(now) });
+      if (set && !expired(set, now)) stored.push(set);
     }
     return stored;
   }
 
-  /** The cookies a browser would send to `url` (longest path first). */
-  cookiesFor(url: URL | string, now = Date.now()): StoredCookie[] {
-    const u = new URL(url);
-    const host = u.hostname.toLowerCase();
-    return this.store
-      .filter((c) => (c.expiresAt === null || c.expiresAt > now) && (c.hostOnly ? host === c.domain : domainMatches(host, c.domain)))
-      .filter((c) => pathMatches(u.pathname, c.path))
-      .filter((c) => !c.secure || u.protocol === "https:" || isLoopback(host))
-      .sort((a, b) => b.path.length - a.path.length);
+  /** The cookies a browser would send to `url`, in the order of the `Cookie` header (longest path first). */
+  cookiesFor(url: URL | string): StoredCookie[] {
+    return this.jar.getCookiesSync(url, { sort: true });
   }
 
   /** The `Cookie` header for `url` ("" when there is none). */
-  header(url: URL | string, now = Date.now()): string {
-    return this.cookiesFor(url, now)
-      .map((c) => `${c.name}=${c.value}`)
-      .join("; ");
+  header(url: URL | string): string {
+    return this.jar.getCookieStringSync(url);
   }
 
   get(name: string): StoredCookie | undefined {
-    return this.store.find((c) => c.name === name);
+    return this.all().find((c) => c.key === name);
   }
 
+  /** Every unexpired cookie, whatever URL it is for, in the order they were first stored. */
   all(): StoredCookie[] {
-    return [...this.store];
+    let cookies: Cookie[] = [];
+    // The memory store is synchronous (and never fails): the callback runs before getAllCookies returns.
+    this.store.getAllCookies((_err, all) => {
+      cookies = all ?? [];
+    });
+    const now = Date.now();
+    return cookies.filter((c) => !expired(c, now));
   }
 }
