@@ -5,7 +5,7 @@ import { createCloudFrontSigner } from "@/lib/cloudfront/signer";
 import { verifyRequest } from "@/lib/cloudfront/verify";
 import { bucketReadUrl, parseSmokeArgs, publicMediaUrl, UsageError, type SmokeOptions } from "@/lib/ops/smoke/args";
 import { BrowserCookieJar } from "@/lib/ops/smoke/cookies";
-import { cspNonce, decodeHtmlEntities, extractLessonMedia, lessonLinks, scriptNonces } from "@/lib/ops/smoke/html";
+import { cspNonce, extractLessonMedia, htmlTags, lessonLinks, scriptNonces } from "@/lib/ops/smoke/html";
 import { formatResult, parseResultLine } from "@/lib/ops/smoke/results";
 import { firstPlaylistUri, signedUrlExpiry, tamperSignature, withoutQuery, xmlErrorCode } from "@/lib/ops/smoke/signed";
 
@@ -107,8 +107,18 @@ describe("lesson page HTML", () => {
     expect(lessonLinks(html)).toEqual(["/courses/cloud-security/lessons/l1", "/courses/cloud-security/lessons/l2"]);
   });
 
-  it("decodes entities", () => {
-    expect(decodeHtmlEntities("a&amp;b &lt;&gt; &quot;&#39;&#x27; &unknown; &#1114112;")).toBe(`a&b <> "'' &unknown; &#1114112;`);
+  it("reads attributes however they are quoted, entity-decoded, the first of a repeated one", () => {
+    expect(htmlTags(`<A HREF="a&amp;b &lt;&gt; &quot;&#39;&#x27; &unknown; &hellip;" title='x"y' data-x=/p/q?r=1&amp;s=2 hidden href="second">`)).toEqual([
+      { name: "a", attrs: { href: `a&b <> "'' &unknown; …`, title: 'x"y', "data-x": "/p/q?r=1&s=2", hidden: "" } },
+    ]);
+  });
+
+  it("sees no markup inside comments, scripts and styles", () => {
+    const page = `<!-- <video poster="/old.jpg"> --><style>a::after { content: "<track src='/x.vtt'>" }</style><script nonce="n1">document.write("<a href='/courses/x/lessons/l9'>")</script><video poster="/p.jpg"></video>`;
+    expect(htmlTags(page).map((t) => t.name)).toEqual(["style", "script", "video"]);
+    expect(extractLessonMedia(page, APP)).toMatchObject({ posterUrl: `${APP}/p.jpg`, captionUrls: [] });
+    expect(lessonLinks(page)).toEqual([]);
+    expect(scriptNonces(page)).toEqual(["n1"]);
   });
 
   it("reads the CSP nonce and the nonces on script tags", () => {

@@ -2,43 +2,22 @@
  * What the smoke check reads out of the app's pages: a lesson page's signed media URLs, lesson
  * links (to find a lesson with a video), and the CSP nonce on a page's scripts. Pure.
  */
+import { Parser } from "htmlparser2";
 import { lessonIdOf } from "./args";
-
-const ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
-
-export function decodeHtmlEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[a-zA-Z]+);/g, (whole, ref: string) => {
-    if (ref[0] === "#") {
-      const code = ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      return Number.isFinite(code) && code >= 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return ENTITIES[ref.toLowerCase()] ?? whole;
-  });
-}
 
 export interface HtmlTag {
   name: string;
   attrs: Record<string, string>;
 }
 
-const TAG = /<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
-const ATTR = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-
 /**
- * Opening tags with their attributes (names lower-cased, values entity-decoded). The contents of
- * `<script>` and `<style>` are skipped: Next's inline payloads are not markup.
+ * The page's opening tags with their attributes, as htmlparser2 reads HTML: names lower-cased,
+ * values entity-decoded, the first of a repeated attribute kept. Nothing inside `<script>`,
+ * `<style>` or a comment counts (Next's inline payloads are not markup).
  */
 export function htmlTags(html: string): HtmlTag[] {
-  const markup = html.replace(/(<(script|style)\b[^>]*>)[\s\S]*?(<\/\2\s*>)/gi, "$1$3");
   const tags: HtmlTag[] = [];
-  for (const m of markup.matchAll(TAG)) {
-    const attrs: Record<string, string> = {};
-    for (const a of (m[2] ?? "").matchAll(ATTR)) {
-      const name = a[1].toLowerCase();
-      if (!(name in attrs)) attrs[name] = decodeHtmlEntities(a[2] ?? a[3] ?? a[4] ?? "");
-    }
-    tags.push({ name: m[1].toLowerCase(), attrs });
-  }
+  new Parser({ onopentag: (name, attrs) => tags.push({ name, attrs }) }).end(html);
   return tags;
 }
 
@@ -82,10 +61,7 @@ export function cspNonce(csp: string): string | null {
 
 /** The `nonce` attributes on the page's `<script>` tags. */
 export function scriptNonces(html: string): string[] {
-  const out: string[] = [];
-  for (const m of html.matchAll(/<script\b([^>]*)>/gi)) {
-    const nonce = /\bnonce\s*=\s*"([^"]*)"/i.exec(m[1])?.[1];
-    if (nonce !== undefined) out.push(decodeHtmlEntities(nonce));
-  }
-  return out;
+  return htmlTags(html)
+    .filter((t) => t.name === "script" && t.attrs.nonce !== undefined)
+    .map((t) => t.attrs.nonce);
 }
