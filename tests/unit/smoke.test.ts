@@ -6,7 +6,10 @@ import { verifyRequest } from "@/lib/cloudfront/verify";
 import { bucketReadUrl, parseSmokeArgs, publicMediaUrl, UsageError, type SmokeOptions } from "@/lib/ops/smoke/args";
 import { BrowserCookieJar } from "@/lib/ops/smoke/cookies";
 import { cspNonce, extractLessonMedia, htmlTags, lessonLinks, scriptNonces } from "@/lib/ops/smoke/html";
-import { formatResult, parseResultLine } from "@/lib/ops/smoke/results";
+import { runSmokeCheck, type SmokeState } from "@/lib/ops/smoke/checks";
+import { describeError, type SmokeClient, type SmokeResponse } from "@/lib/ops/smoke/http";
+import { CheckFailure, exitCode, formatResult, parseResultLine, runCheck, Skip, SMOKE_CHECKS, summaryLine, type CheckResult } from "@/lib/ops/smoke/results";
+import { runSmoke } from "@/lib/ops/smoke/run";
 import { firstPlaylistUri, signedUrlExpiry, tamperSignature, withoutQuery, xmlErrorCode } from "@/lib/ops/smoke/signed";
 
 const APP = "https://learn.example.com";
@@ -145,6 +148,57 @@ describe("responses and playlists", () => {
     expect(line).toBe("PASS signed-url — poster 200 captions 200");
     expect(parseResultLine(line)).toEqual({ outcome: "PASS", name: "signed-url", detail: "poster 200 captions 200" });
     expect(parseResultLine("# 10 passed")).toBeNull();
+  });
+
+  it("a check PASSes with its detail, SKIPs on Skip, FAILs on anything else", async () => {
+    expect(await runCheck("x", async () => "fine")).toEqual({ outcome: "PASS", name: "x", detail: "fine" });
+    expect(await runCheck("x", async () => Promise.reject(new Skip("not here")))).toEqual({ outcome: "SKIP", name: "x", detail: "not here" });
+    expect(await runCheck("x", async () => Promise.reject(new CheckFailure("403")))).toEqual({ outcome: "FAIL", name: "x", detail: "403" });
+    expect(await runCheck("x", async () => Promise.reject(new Error("GET /: ECONNREFUSED")))).toMatchObject({ outcome: "FAIL", detail: "GET /: ECONNREFUSED" });
+  });
+
+  it("runs the checks through the client it is given", async () => {
+    const seen: string[] = [];
+    const http = {
+      request: async (url: string | URL) => {
+        seen.push(url.toString());
+        return { url: url.toString(), status: 200, headers: new Headers(), setCookies: [], body: Buffer.from("ok"), text: '{"ok":true}' } satisfies SmokeResponse;
+      },
+    } as unknown as SmokeClient;
+    const opts = parseSmokeArgs(["--app", APP, "--media", MEDIA], {}) as SmokeOptions;
+    const state: SmokeState = { opts, http, lesson: null, mediaResponses: [], signedUrls: [], streamingCookie: null, log: () => {}, sleep: async () => {} };
+    expect(await runSmokeCheck("app-health", state)).toEqual({ outcome: "PASS", name: "app-health", detail: 'GET /api/health 200 {"ok":true}' });
+    expect(seen).toEqual([`${APP}/api/health`]);
+    expect(await runSmokeCheck("signed-url", state)).toMatchObject({ outcome: "SKIP", detail: expect.stringContaining("--email") });
+    state.lesson = new Error("signing in as t@example.com failed: callback answered 401");
+    expect(await runSmokeCheck("signed-url", state)).toMatchObject({ outcome: "FAIL", detail: "signing in as t@example.com failed: callback answered 401" });
+  });
+
+  it("a run reports every check in order after the header line; the summary and exit code follow from the results", async () => {
+    const http = {
+      request: async (url: string | URL) =>
+        ({ url: url.toString(), status: 503, headers: new Headers(), setCookies: [], body: Buffer.alloc(0), text: "" }) satisfies SmokeResponse,
+      serverNow: () => Date.now(),
+    } as unknown as SmokeClient;
+    const opts = parseSmokeArgs(["--app", APP, "--media", MEDIA], {}) as SmokeOptions;
+    const lines: string[] = [];
+    const results = await runSmoke(opts, { http, log: (l) => lines.push(l), report: (r) => lines.push(formatResult(r)) });
+    expect(lines[0]).toBe(`# smoke check: app ${APP}, media ${MEDIA}`);
+    expect(lines.slice(1).map((l) => parseResultLine(l)?.name)).toEqual([...SMOKE_CHECKS]);
+    expect(results.map((r) => r.name)).toEqual([...SMOKE_CHECKS]);
+    expect(results[0]).toMatchObject({ outcome: "FAIL", detail: expect.stringContaining("answered 503") });
+    const pass: CheckResult = { outcome: "PASS", name: "a", detail: "" };
+    const skip: CheckResult = { outcome: "SKIP", name: "b", detail: "" };
+    const fail: CheckResult = { outcome: "FAIL", name: "c", detail: "" };
+    expect(summaryLine([pass, pass, skip, fail])).toBe("# 2 passed, 1 failed, 1 skipped");
+    expect(exitCode([pass, skip])).toBe(0);
+    expect(exitCode([pass, fail])).toBe(1);
+  });
+
+  it("says in a few words why a request got no answer", () => {
+    expect(describeError(Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" }))).toBe("no answer in time");
+    expect(describeError(new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }))).toBe("fetch failed (ECONNREFUSED)");
+    expect(describeError("odd")).toBe("odd");
   });
 });
 
