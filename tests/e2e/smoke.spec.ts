@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { parseResultLine, SMOKE_CHECKS, type CheckResult } from "../../lib/ops/smoke";
+import { parseResultLine, SMOKE_CHECKS, type CheckResult } from "../../lib/ops/smoke/results";
 import { e2e } from "../../playwright.config";
 import { expect, test } from "./fixtures";
 

@@ -1,29 +1,16 @@
 import { generateKeyPairSync } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createKeyRing } from "@/lib/cloudfront/keyring";
 import { createCloudFrontSigner } from "@/lib/cloudfront/signer";
 import { verifyRequest } from "@/lib/cloudfront/verify";
-import {
-  bucketReadUrl,
-  CookieJar,
-  cspNonce,
-  decodeHtmlEntities,
-  extractLessonMedia,
-  firstPlaylistUri,
-  formatResult,
-  lessonLinks,
-  parseResultLine,
-  parseSetCookie,
-  parseSmokeArgs,
-  publicMediaUrl,
-  scriptNonces,
-  signedUrlExpiry,
-  tamperSignature,
-  UsageError,
-  withoutQuery,
-  xmlErrorCode,
-  type SmokeOptions,
-} from "@/lib/ops/smoke";
+import { bucketReadUrl, parseSmokeArgs, publicMediaUrl, UsageError, type SmokeOptions } from "@/lib/ops/smoke/args";
+import { BrowserCookieJar } from "@/lib/ops/smoke/cookies";
+import { cspNonce, extractLessonMedia, htmlTags, lessonLinks, scriptNonces } from "@/lib/ops/smoke/html";
+import { runSmokeCheck, type SmokeState } from "@/lib/ops/smoke/checks";
+import { describeError, type SmokeClient, type SmokeResponse } from "@/lib/ops/smoke/http";
+import { CheckFailure, exitCode, formatResult, parseResultLine, runCheck, Skip, SMOKE_CHECKS, summaryLine, type CheckResult } from "@/lib/ops/smoke/results";
+import { runSmoke } from "@/lib/ops/smoke/run";
+import { firstPlaylistUri, signedUrlExpiry, tamperSignature, withoutQuery, xmlErrorCode } from "@/lib/ops/smoke/signed";
 
 const APP = "https://learn.example.com";
 const MEDIA = "https://media.example.com";
@@ -123,8 +110,18 @@ describe("lesson page HTML", () => {
     expect(lessonLinks(html)).toEqual(["/courses/cloud-security/lessons/l1", "/courses/cloud-security/lessons/l2"]);
   });
 
-  it("decodes entities", () => {
-    expect(decodeHtmlEntities("a&amp;b &lt;&gt; &quot;&#39;&#x27; &unknown; &#1114112;")).toBe(`a&b <> "'' &unknown; &#1114112;`);
+  it("reads attributes however they are quoted, entity-decoded, the first of a repeated one", () => {
+    expect(htmlTags(`<A HREF="a&amp;b &lt;&gt; &quot;&#39;&#x27; &unknown; &hellip;" title='x"y' data-x=/p/q?r=1&amp;s=2 hidden href="second">`)).toEqual([
+      { name: "a", attrs: { href: `a&b <> "'' &unknown; …`, title: 'x"y', "data-x": "/p/q?r=1&s=2", hidden: "" } },
+    ]);
+  });
+
+  it("sees no markup inside comments, scripts and styles", () => {
+    const page = `<!-- <video poster="/old.jpg"> --><style>a::after { content: "<track src='/x.vtt'>" }</style><script nonce="n1">document.write("<a href='/courses/x/lessons/l9'>")</script><video poster="/p.jpg"></video>`;
+    expect(htmlTags(page).map((t) => t.name)).toEqual(["style", "script", "video"]);
+    expect(extractLessonMedia(page, APP)).toMatchObject({ posterUrl: `${APP}/p.jpg`, captionUrls: [] });
+    expect(lessonLinks(page)).toEqual([]);
+    expect(scriptNonces(page)).toEqual(["n1"]);
   });
 
   it("reads the CSP nonce and the nonces on script tags", () => {
@@ -151,6 +148,57 @@ describe("responses and playlists", () => {
     expect(line).toBe("PASS signed-url — poster 200 captions 200");
     expect(parseResultLine(line)).toEqual({ outcome: "PASS", name: "signed-url", detail: "poster 200 captions 200" });
     expect(parseResultLine("# 10 passed")).toBeNull();
+  });
+
+  it("a check PASSes with its detail, SKIPs on Skip, FAILs on anything else", async () => {
+    expect(await runCheck("x", async () => "fine")).toEqual({ outcome: "PASS", name: "x", detail: "fine" });
+    expect(await runCheck("x", async () => Promise.reject(new Skip("not here")))).toEqual({ outcome: "SKIP", name: "x", detail: "not here" });
+    expect(await runCheck("x", async () => Promise.reject(new CheckFailure("403")))).toEqual({ outcome: "FAIL", name: "x", detail: "403" });
+    expect(await runCheck("x", async () => Promise.reject(new Error("GET /: ECONNREFUSED")))).toMatchObject({ outcome: "FAIL", detail: "GET /: ECONNREFUSED" });
+  });
+
+  it("runs the checks through the client it is given", async () => {
+    const seen: string[] = [];
+    const http = {
+      request: async (url: string | URL) => {
+        seen.push(url.toString());
+        return { url: url.toString(), status: 200, headers: new Headers(), setCookies: [], body: Buffer.from("ok"), text: '{"ok":true}' } satisfies SmokeResponse;
+      },
+    } as unknown as SmokeClient;
+    const opts = parseSmokeArgs(["--app", APP, "--media", MEDIA], {}) as SmokeOptions;
+    const state: SmokeState = { opts, http, lesson: null, mediaResponses: [], signedUrls: [], streamingCookie: null, log: () => {}, sleep: async () => {} };
+    expect(await runSmokeCheck("app-health", state)).toEqual({ outcome: "PASS", name: "app-health", detail: 'GET /api/health 200 {"ok":true}' });
+    expect(seen).toEqual([`${APP}/api/health`]);
+    expect(await runSmokeCheck("signed-url", state)).toMatchObject({ outcome: "SKIP", detail: expect.stringContaining("--email") });
+    state.lesson = new Error("signing in as t@example.com failed: callback answered 401");
+    expect(await runSmokeCheck("signed-url", state)).toMatchObject({ outcome: "FAIL", detail: "signing in as t@example.com failed: callback answered 401" });
+  });
+
+  it("a run reports every check in order after the header line; the summary and exit code follow from the results", async () => {
+    const http = {
+      request: async (url: string | URL) =>
+        ({ url: url.toString(), status: 503, headers: new Headers(), setCookies: [], body: Buffer.alloc(0), text: "" }) satisfies SmokeResponse,
+      serverNow: () => Date.now(),
+    } as unknown as SmokeClient;
+    const opts = parseSmokeArgs(["--app", APP, "--media", MEDIA], {}) as SmokeOptions;
+    const lines: string[] = [];
+    const results = await runSmoke(opts, { http, log: (l) => lines.push(l), report: (r) => lines.push(formatResult(r)) });
+    expect(lines[0]).toBe(`# smoke check: app ${APP}, media ${MEDIA}`);
+    expect(lines.slice(1).map((l) => parseResultLine(l)?.name)).toEqual([...SMOKE_CHECKS]);
+    expect(results.map((r) => r.name)).toEqual([...SMOKE_CHECKS]);
+    expect(results[0]).toMatchObject({ outcome: "FAIL", detail: expect.stringContaining("answered 503") });
+    const pass: CheckResult = { outcome: "PASS", name: "a", detail: "" };
+    const skip: CheckResult = { outcome: "SKIP", name: "b", detail: "" };
+    const fail: CheckResult = { outcome: "FAIL", name: "c", detail: "" };
+    expect(summaryLine([pass, pass, skip, fail])).toBe("# 2 passed, 1 failed, 1 skipped");
+    expect(exitCode([pass, skip])).toBe(0);
+    expect(exitCode([pass, fail])).toBe(1);
+  });
+
+  it("says in a few words why a request got no answer", () => {
+    expect(describeError(Object.assign(new Error("The operation was aborted due to timeout"), { name: "TimeoutError" }))).toBe("no answer in time");
+    expect(describeError(new TypeError("fetch failed", { cause: { code: "ECONNREFUSED" } }))).toBe("fetch failed (ECONNREFUSED)");
+    expect(describeError("odd")).toBe("odd");
   });
 });
 
@@ -196,58 +244,92 @@ describe("signed URLs", () => {
 describe("cookie jar", () => {
   const app = new URL(`${APP}/api/lessons/l1/media-session`);
   const NOW = Date.parse("2027-01-01T00:00:00Z");
+  /** The cookie a fresh jar stores for one Set-Cookie header, or null when it ignores it. */
+  const stored = (header: string, url: URL | string = app) => new BrowserCookieJar().setCookies(url, [header])[0] ?? null;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(NOW);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 
   it("stores host-only cookies with the default path, and sends them only there", () => {
-    const jar = new CookieJar();
-    jar.setCookies(app, ["a=1", "b=2; Path=/; HttpOnly; SameSite=Lax"], NOW);
-    expect(jar.header(`${APP}/api/lessons/l1/x`, NOW)).toBe("a=1; b=2");
-    expect(jar.header(`${APP}/dashboard`, NOW)).toBe("b=2");
-    expect(jar.header(`https://sub.learn.example.com/api/lessons/l1/x`, NOW)).toBe("");
-    expect(jar.get("b")).toMatchObject({ httpOnly: true, sameSite: "Lax", hostOnly: true, path: "/" });
+    const jar = new BrowserCookieJar();
+    jar.setCookies(app, ["a=1", "b=2; Path=/; HttpOnly; SameSite=Lax"]);
+    expect(jar.header(`${APP}/api/lessons/l1/x`)).toBe("a=1; b=2");
+    expect(jar.header(`${APP}/dashboard`)).toBe("b=2");
+    expect(jar.header(`https://sub.learn.example.com/api/lessons/l1/x`)).toBe("");
+    expect(jar.get("b")).toMatchObject({ httpOnly: true, sameSite: "lax", hostOnly: true, path: "/" });
   });
 
   it("shares Domain cookies with a sibling host and matches paths on segment boundaries (the signed cookies' case)", () => {
-    const jar = new CookieJar();
+    const jar = new BrowserCookieJar();
     const path = "/courses/c1/lessons/l1/";
-    jar.setCookies(app, [`CloudFront-Policy=p; Path=${path}; Domain=example.com; Secure; HttpOnly`, `CloudFront-Signature=s; Path=${path}; Domain=.example.com; Secure; HttpOnly`], NOW);
-    expect(jar.header(`${MEDIA}/courses/c1/lessons/l1/video/a1/master.m3u8`, NOW)).toBe("CloudFront-Policy=p; CloudFront-Signature=s");
-    expect(jar.header(`${MEDIA}/courses/c1/lessons/l10/video/a1/master.m3u8`, NOW)).toBe("");
-    expect(jar.header(`http://media.example.com/courses/c1/lessons/l1/x`, NOW)).toBe(""); // Secure
-    expect(jar.header(`https://media.example.org/courses/c1/lessons/l1/x`, NOW)).toBe("");
+    jar.setCookies(app, [`CloudFront-Policy=p; Path=${path}; Domain=example.com; Secure; HttpOnly`, `CloudFront-Signature=s; Path=${path}; Domain=.example.com; Secure; HttpOnly`]);
+    const manifest = `${MEDIA}/courses/c1/lessons/l1/video/a1/master.m3u8`;
+    expect(jar.header(manifest)).toBe("CloudFront-Policy=p; CloudFront-Signature=s");
+    expect(jar.cookiesFor(manifest).map((c) => c.key)).toEqual(["CloudFront-Policy", "CloudFront-Signature"]);
+    expect(jar.get("CloudFront-Signature")).toMatchObject({ value: "s", domain: "example.com", hostOnly: false, path, secure: true });
+    expect(jar.header(`${MEDIA}/courses/c1/lessons/l10/video/a1/master.m3u8`)).toBe("");
+    expect(jar.header(`http://media.example.com/courses/c1/lessons/l1/x`)).toBe(""); // Secure
+    expect(jar.header(`https://media.example.org/courses/c1/lessons/l1/x`)).toBe("");
     // A path without the trailing slash matches itself and what is below it, not a longer name.
-    const jar2 = new CookieJar();
-    jar2.setCookies(app, ["k=v; Path=/courses/c1"], NOW);
-    expect(jar2.header(`${APP}/courses/c1/x`, NOW)).toBe("k=v");
-    expect(jar2.header(`${APP}/courses/c1`, NOW)).toBe("k=v");
-    expect(jar2.header(`${APP}/courses/c10`, NOW)).toBe("");
+    const jar2 = new BrowserCookieJar();
+    jar2.setCookies(app, ["k=v; Path=/courses/c1"]);
+    expect(jar2.header(`${APP}/courses/c1/x`)).toBe("k=v");
+    expect(jar2.header(`${APP}/courses/c1`)).toBe("k=v");
+    expect(jar2.header(`${APP}/courses/c10`)).toBe("");
   });
 
-  it("refuses a Domain that does not cover the host and broken __Secure-/__Host- prefixes", () => {
-    expect(parseSetCookie("x=1; Domain=other.com", app, NOW)).toBeNull();
-    expect(parseSetCookie("x=1; Domain=example.com", new URL("https://127.0.0.1/"), NOW)).toBeNull();
-    expect(parseSetCookie("__Secure-x=1", app, NOW)).toBeNull();
-    expect(parseSetCookie("__Host-x=1; Secure; Path=/; Domain=learn.example.com", app, NOW)).toBeNull();
-    expect(parseSetCookie("__Host-next-auth.csrf-token=t; Path=/; Secure; HttpOnly; SameSite=Lax", app, NOW)).toMatchObject({ name: "__Host-next-auth.csrf-token", hostOnly: true });
-    expect(parseSetCookie("=1", app, NOW)).toBeNull();
-    expect(parseSetCookie("x=1; Secure", new URL("http://learn.example.com/"), NOW)).toBeNull();
-    // Browsers treat http://localhost as secure for cookies (the local stack).
-    expect(parseSetCookie("x=1; Secure", new URL("http://localhost:3000/"), NOW)).not.toBeNull();
+  it("sends the longest path first", () => {
+    const jar = new BrowserCookieJar();
+    jar.setCookies(app, ["root=1; Path=/", "deep=2; Path=/api/lessons"]);
+    expect(jar.header(`${APP}/api/lessons/l1`)).toBe("deep=2; root=1");
   });
 
-  it("expires cookies by Max-Age (which wins) or Expires, and deletes on an expired Set-Cookie", () => {
-    const jar = new CookieJar();
-    jar.setCookies(app, ["m=1; Path=/; Max-Age=10; Expires=Thu, 01 Jan 2099 00:00:00 GMT", `e=2; Path=/; Expires=${new Date(NOW + 5000).toUTCString()}`], NOW);
-    expect(jar.header(`${APP}/`, NOW)).toBe("m=1; e=2");
-    expect(jar.header(`${APP}/`, NOW + 6000)).toBe("m=1");
-    expect(jar.header(`${APP}/`, NOW + 11_000)).toBe("");
-    jar.setCookies(app, ["m=1; Path=/; Max-Age=0"], NOW);
-    expect(jar.all().map((c) => c.name)).toEqual(["e"]);
+  it("refuses a Domain that does not cover the host or is a public suffix, and broken __Secure-/__Host- prefixes", () => {
+    expect(stored("x=1; Domain=other.com")).toBeNull();
+    expect(stored("x=1; Domain=com")).toBeNull();
+    expect(stored("x=1; Domain=example.com", "https://127.0.0.1/")).toBeNull();
+    expect(stored("__Secure-x=1")).toBeNull();
+    expect(stored("__Host-x=1; Secure; Path=/; Domain=learn.example.com")).toBeNull();
+    expect(stored("__Host-next-auth.csrf-token=t; Path=/; Secure; HttpOnly; SameSite=Lax")).toMatchObject({ key: "__Host-next-auth.csrf-token", hostOnly: true });
+    expect(stored("=1")).toBeNull();
+  });
+
+  it("keeps Secure cookies to https, except on localhost and loopback addresses (the local stack)", () => {
+    expect(stored("x=1; Secure", "http://learn.example.com/")).toBeNull();
+    // Browsers treat http://localhost and loopback addresses as secure contexts for cookies.
+    for (const origin of ["http://localhost:3000", "http://127.0.0.1:3000", "http://[::1]:3000"]) {
+      const jar = new BrowserCookieJar();
+      expect(jar.setCookies(`${origin}/`, ["x=1; Secure; Path=/"])).toHaveLength(1);
+      expect(jar.header(`${origin}/a`)).toBe("x=1");
+    }
+  });
+
+  it("expires cookies by Max-Age (which wins, counted from when it was set) or Expires, and deletes on an expired Set-Cookie", () => {
+    const jar = new BrowserCookieJar();
+    jar.setCookies(app, ["m=1; Path=/; Max-Age=10; Expires=Thu, 01 Jan 2099 00:00:00 GMT", `e=2; Path=/; Expires=${new Date(NOW + 5000).toUTCString()}`]);
+    expect(jar.header(`${APP}/`)).toBe("m=1; e=2");
+    vi.setSystemTime(NOW + 6000);
+    expect(jar.header(`${APP}/`)).toBe("m=1");
+    vi.setSystemTime(NOW + 11_000);
+    expect(jar.header(`${APP}/`)).toBe("");
+    vi.setSystemTime(NOW);
+    const jar2 = new BrowserCookieJar();
+    jar2.setCookies(app, ["m=1; Path=/; Max-Age=10", "e=2; Path=/"]);
+    expect(jar2.setCookies(app, ["m=1; Path=/; Max-Age=0"])).toEqual([]);
+    expect(jar2.all().map((c) => c.key)).toEqual(["e"]);
+    expect(jar2.header(`${APP}/`)).toBe("e=2");
   });
 
   it("a new value replaces the cookie of the same name, domain and path", () => {
-    const jar = new CookieJar();
-    jar.setCookies(app, ["s=old; Path=/"], NOW);
-    jar.setCookies(app, ["s=new; Path=/"], NOW);
-    expect(jar.header(`${APP}/`, NOW)).toBe("s=new");
+    const jar = new BrowserCookieJar();
+    jar.setCookies(app, ["s=old; Path=/"]);
+    jar.setCookies(app, ["s=new; Path=/"]);
+    expect(jar.header(`${APP}/`)).toBe("s=new");
+    expect(jar.all()).toHaveLength(1);
   });
 });
