@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import type Hls from "hls.js";
 import type { LessonMedia } from "@/lib/media/delivery-types";
+import { ThumbnailStrip } from "@/components/media/thumbnail-strip";
 
 type Video = NonNullable<LessonMedia["video"]>;
 
@@ -12,7 +13,8 @@ type Video = NonNullable<LessonMedia["video"]>;
  * refresh is refused (enrolment revoked or expired) it stops playback and says why.
  * Resumes from the saved position, saves progress periodically, marks the lesson complete
  * at 90% watched. Keyboard: space/k play-pause, j/l or ←/→ seek 10 s, m mute, c captions,
- * f fullscreen, < > speed.
+ * f fullscreen, < > speed. Under the video, a "Jump to" strip of thumbnails when the video has
+ * them (the native controls offer no seek-bar preview).
  */
 export function VideoPlayer({
   lessonId,
@@ -195,6 +197,7 @@ export function VideoPlayer({
           ))}
         </video>
       </div>
+      {video.thumbnails && !error ? <ThumbnailStrip videoRef={ref} vttUrl={video.thumbnails.vttUrl} spriteUrl={video.thumbnails.spriteUrl} /> : null}
       {error ? (
         <p role="alert" data-testid="player-error" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800 ring-1 ring-inset ring-red-200">
           {error}

@@ -1,7 +1,8 @@
 /**
  * Demo media for the seed, generated with ffmpeg at seed time (no binary blobs in git):
  * a cover image per course; per video lesson a short HLS video (test pattern with the lesson
- * title drawn, a tone, two renditions), a WebVTT caption file and a text worksheet.
+ * title drawn, a tone, two renditions) with a poster and the worker's thumbnail sprite and
+ * track (worker/plan.ts), a WebVTT caption file and a text worksheet.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -9,8 +10,9 @@ import path from "node:path";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { drawtextFont, runFfmpeg, transcodeLadder } from "@/worker/ffmpeg";
 import { drawtextEscape, LADDER } from "@/worker/ffmpeg-args";
+import { cacheControlFor, planThumbnails, spriteArgs, thumbnailsVtt } from "@/worker/plan";
 import type { Storage } from "@/lib/storage/s3";
-import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey } from "@/lib/storage/keys";
+import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey, THUMBNAILS_SPRITE, THUMBNAILS_VTT } from "@/lib/storage/keys";
 import { contentDisposition, contentTypeFor } from "@/lib/storage/content-types";
 
 const DURATION = 6;
@@ -57,6 +59,12 @@ async function makeVideo(dir: string, title: string): Promise<{ outDir: string; 
   );
   // Poster from the first second.
   await runFfmpeg(["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=1`, ...(dt ? ["-vf", dt] : []), "-frames:v", "1", path.join(outDir, "poster.jpg")]);
+  // Thumbnail sprite and track as the worker makes them (one a second: the demo is 6 s long),
+  // from the same picture (a lavfi graph as the input).
+  const plan = planThumbnails(DURATION, { width: 640, height: 360 }, { every: 1 });
+  const source = { file: `testsrc2=s=640x360:r=25:d=${DURATION}${dt ? `,${dt}` : ""}`, demuxer: "lavfi" };
+  await runFfmpeg(spriteArgs({ input: source, videoStream: "0:v", plan, out: path.join(outDir, THUMBNAILS_SPRITE) }));
+  fs.writeFileSync(path.join(outDir, THUMBNAILS_VTT), thumbnailsVtt(plan, DURATION, THUMBNAILS_SPRITE));
   return { outDir, renditions };
 }
 
@@ -96,7 +104,7 @@ export async function seedMedia(
           bytes += fs.statSync(file).size;
           await storage.putObject(lessonVideoObjectKey(course.id, lesson.id, asset.id, rel), fs.readFileSync(file), {
             contentType: contentTypeFor(rel),
-            cacheControl: rel.endsWith(".m3u8") ? "max-age=60" : "max-age=31536000, immutable",
+            cacheControl: cacheControlFor(rel),
           });
         }
         const captionKey = lessonCaptionKey(course.id, lesson.id, asset.id, "en");
@@ -113,6 +121,7 @@ export async function seedMedia(
             width: 640,
             height: 360,
             renditions: JSON.stringify(renditions.map((r) => ({ name: r.name, width: r.width, height: r.height, bandwidth: (r.videoKbps + r.audioKbps) * 1000, playlist: `${r.name}/index.m3u8` }))),
+            hasThumbnails: true,
           },
         });
         await db.lesson.update({ where: { id: lesson.id }, data: { videoAssetId: asset.id } });

@@ -9,7 +9,7 @@ import { pipeline } from "node:stream/promises";
 import { removeSupersededVideos, swapLessonVideo, type TranscodedVideo } from "../lib/assets";
 import type { Prisma, PrismaClient } from "../lib/generated/prisma/client";
 import { contentTypeFor } from "../lib/storage/content-types";
-import { lessonVideoObjectKey, lessonVideoPrefix, videoOriginalKey } from "../lib/storage/keys";
+import { lessonVideoObjectKey, lessonVideoPrefix, THUMBNAILS_SPRITE, THUMBNAILS_VTT, videoOriginalKey } from "../lib/storage/keys";
 import type { Storage } from "../lib/storage/s3";
 import { checkContents, SNIFF_BYTES, type VideoContainer } from "../lib/uploads/sniff";
 import { PermanentJobError } from "./errors";
@@ -232,8 +232,8 @@ export async function renderImages(ctx: StepContext, plan: SourcePlan, out: stri
     await ffmpeg(posterArgs({ input, videoStream: info.videoStream, at: 0, size, out: poster }));
   }
   const thumbs = planThumbnails(duration, plan.source);
-  await ffmpeg(spriteArgs({ input, videoStream: info.videoStream, plan: thumbs, out: path.join(out, "thumbnails.jpg") }));
-  await fsp.writeFile(path.join(out, "thumbnails.vtt"), thumbnailsVtt(thumbs, duration));
+  await ffmpeg(spriteArgs({ input, videoStream: info.videoStream, plan: thumbs, out: path.join(out, THUMBNAILS_SPRITE) }));
+  await fsp.writeFile(path.join(out, THUMBNAILS_VTT), thumbnailsVtt(thumbs, duration, THUMBNAILS_SPRITE));
   ctx.setProgress(PROGRESS.images);
   ctx.checkpoint();
 }
@@ -285,6 +285,8 @@ export async function commitSwap(ctx: StepContext, video: TranscodedVideo, plan:
     height: top.height,
     renditions: renditionRecords(plan.renditions),
     bytes,
+    // renderImages wrote the sprite and its VTT (or the job failed before this).
+    hasThumbnails: true,
   };
   await ctx.db.$transaction(async (tx) => {
     await ctx.complete(tx);

@@ -130,6 +130,8 @@ export interface VideoOutputs {
   renditions: RenditionRecord[];
   /** Bytes of everything under the video's folder. */
   bytes: number;
+  /** The folder holds the thumbnail sprite and its VTT (lib/storage/keys.ts THUMBNAILS_*). */
+  hasThumbnails: boolean;
 }
 
 /**
@@ -151,6 +153,7 @@ export function swapLessonVideo(db: PrismaClient | Prisma.TransactionClient, vid
         height: outputs.height,
         renditions: outputs.renditions,
         bytes: BigInt(outputs.bytes),
+        hasThumbnails: outputs.hasThumbnails,
         progress: null,
         error: null,
       },

@@ -12,7 +12,7 @@ import { rewritePlaylist } from "@/lib/media/hls";
 import { signer } from "@/lib/cloudfront/instance";
 import { storage } from "@/lib/storage/instance";
 import { encodeUrlPath } from "@/lib/cloudfront/encode";
-import { assertSafePrefix, lessonFolder, objectKeyToUrlPath } from "@/lib/storage/keys";
+import { assertSafePrefix, lessonFolder, objectKeyToUrlPath, THUMBNAILS_SPRITE, THUMBNAILS_VTT } from "@/lib/storage/keys";
 
 /**
  * The only way a page or route gets a media URL or cookie: each function asks lib/access
@@ -98,7 +98,7 @@ export async function coverUrls(viewer: Viewer | null, courses: CourseWithCover[
 
 /**
  * URLs for objects of one lesson's folder that share ONE signature: a custom policy on the
- * folder (stream lifetime) appended as a query, so posters and captions cost no extra signing
+ * folder (stream lifetime) appended as a query, so posters, captions and thumbnails cost no extra signing
  * and stop working as soon as a revoked viewer's streaming does. s3-presigned mode presigns
  * each object.
  */
@@ -120,8 +120,8 @@ function masterFolder(storageKey: string): string {
  * Everything the lesson page needs to play and download, for an entitled viewer only: it takes
  * the access decision the page already made (lib/access) and refuses (401/403) when it denies.
  * One query: the lesson's current video (whatever its status) and its ready captions and
- * attachments; one insert: a VIDEO_PAGE event for the player (manifest and poster), one per
- * caption and attachment URL.
+ * attachments; one insert: a VIDEO_PAGE event for the player (manifest, poster and thumbnails:
+ * one issue of the video's folder), one per caption and attachment URL.
  */
 export async function lessonMedia(access: LessonAccess, viewer: Viewer | null, context: AccessContext): Promise<LessonMedia> {
   const lessonId = assertLessonAllowed(access).lesson.id;
@@ -144,7 +144,7 @@ export async function lessonMedia(access: LessonAccess, viewer: Viewer | null, c
       })),
   );
   const video = current?.status === "READY" ? current : null;
-  // Poster and captions live in the lesson's folder: one folder policy signs them all.
+  // Poster, thumbnails and captions live in the lesson's folder: one folder policy signs them all.
   const inFolder = lessonFolderSigner(access.course.id, lessonId);
   const captions = video
     ? await Promise.all(
@@ -168,6 +168,9 @@ export async function lessonMedia(access: LessonAccess, viewer: Viewer | null, c
       manifestUrl: auth === "cookies" ? mediaUrl(video.storageKey) : `/api/lessons/${lessonId}/hls/${video.storageKey.slice(folder.length)}`,
       auth,
       posterUrl: await inFolder(posterKey),
+      thumbnails: video.hasThumbnails
+        ? { vttUrl: await inFolder(`${folder}${THUMBNAILS_VTT}`), spriteUrl: await inFolder(`${folder}${THUMBNAILS_SPRITE}`) }
+        : null,
       durationSeconds: video.durationSeconds,
       renditions: parseRenditions(video.renditions).map(({ name, width, height, bandwidth }) => ({ name, width, height, bandwidth })),
     };

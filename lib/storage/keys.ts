@@ -9,7 +9,7 @@
  * Layout (bucket root):
  *   public/courses/<courseId>/cover/<assetId>.<ext>           unsigned (marketing) behaviour
  *   courses/<courseId>/lessons/<lessonId>/                    one lesson = one signed folder
- *     video/<assetId>/master.m3u8, <rendition>/..., poster.jpg
+ *     video/<assetId>/master.m3u8, <rendition>/..., poster.jpg, thumbnails.jpg + thumbnails.vtt
  *     video/<assetId>/captions/<lang>.vtt
  *     attachments/<assetId>.<ext>
  *   sources/courses/<courseId>/<assetId>.<ext>                what browsers upload (presigned PUTs): nothing serves,
@@ -164,6 +164,13 @@ export function lessonVideoObjectKey(courseId: string, lessonId: string, assetId
   assertSafeKey(key);
   return key;
 }
+
+/**
+ * The thumbnail sprite and its WebVTT index (`thumbnails.jpg#xywh=x,y,w,h` cues, relative to the
+ * VTT) the worker writes in a video folder (worker/plan.ts `thumbnailsVtt`), next to the master.
+ */
+export const THUMBNAILS_SPRITE = "thumbnails.jpg";
+export const THUMBNAILS_VTT = "thumbnails.vtt";
 
 /** `.../video/<assetId>/master.m3u8` */
 export function lessonVideoMasterKey(courseId: string, lessonId: string, assetId: string): string {

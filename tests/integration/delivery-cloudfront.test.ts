@@ -13,10 +13,15 @@ const { lessonVideoObjectKey, lessonVideoMasterKey, courseCoverKey } = await imp
 const { verifyRequest } = await import("@/lib/cloudfront/verify");
 const { ForbiddenError, UnauthenticatedError } = await import("@/lib/errors");
 const { signingCacheStats } = await import("@/lib/cloudfront/instance");
+const { createEdgeServer } = await import("@/edge/server");
+const { closeServer, listen } = await import("../support/edge-fixture");
+const { parseThumbnailsVtt } = await import("@/lib/media/thumbnails-vtt");
+const { planThumbnails, thumbnailsVtt } = await import("@/worker/plan");
 
 let lessonId: string;
 let otherLessonId: string;
 let courseId: string;
+let videoId: string;
 /** Ids of the people the tests ask about. */
 const u = { instructor: "", student: "", newcomer: "", expired: "" };
 
@@ -37,6 +42,7 @@ beforeAll(async () => {
   await enrol(db, { id: u.student }, course, "active");
   await enrol(db, { id: u.expired }, course, "expired");
   const asset = await db.asset.create({ data: { kind: "VIDEO", status: "READY", courseId, lessonId, storageKey: "pending", contentType: "application/vnd.apple.mpegurl" } });
+  videoId = asset.id;
   const st = storage();
   await st.ensureBucket();
   await st.putObject(lessonVideoObjectKey(courseId, lessonId, asset.id, "master.m3u8"), Buffer.from(MASTER), { contentType: "application/vnd.apple.mpegurl" });
@@ -103,6 +109,73 @@ describe("cloudfront delivery", () => {
     expect(again.video?.posterUrl).toBe(m.video?.posterUrl);
     expect(again.video?.posterUrl).toMatch(/\?Policy=[^&]+&Key-Pair-Id=KTESTKEY&Signature=/);
     expect(signingCacheStats()).toMatchObject({ misses: before.misses });
+  });
+
+  it("offers the thumbnails track and sprite only when the worker wrote them, under the poster's folder signature", async () => {
+    const student = viewer(u.student);
+    const render = async () => (await delivery.lessonMedia(await getLessonAccess(student, lessonId), student, ctx)).video!;
+    expect((await render()).thumbnails).toBeNull(); // a video without them (older worker, demo seed)
+
+    const plan = planThumbnails(4, { width: 640, height: 360 }, { every: 1 });
+    const vtt = thumbnailsVtt(plan, 4);
+    const sprite = Buffer.from("not really a jpeg");
+    await storage().putObject(lessonVideoObjectKey(courseId, lessonId, videoId, "thumbnails.vtt"), Buffer.from(vtt), { contentType: "text/vtt; charset=utf-8" });
+    await storage().putObject(lessonVideoObjectKey(courseId, lessonId, videoId, "thumbnails.jpg"), sprite, { contentType: "image/jpeg" });
+    await db.asset.update({ where: { id: videoId }, data: { hasThumbnails: true } });
+
+    const events = () => db.accessEvent.groupBy({ by: ["kind"], where: { lessonId }, _count: true });
+    const eventsBefore = await events();
+    const before = signingCacheStats();
+    const video = await render();
+    const after = signingCacheStats();
+    const { vttUrl, spriteUrl } = video.thumbnails!;
+    const folder = `http://localhost:4999/courses/${courseId}/lessons/${lessonId}/video/${videoId}/`;
+    expect(vttUrl.startsWith(`${folder}thumbnails.vtt?Policy=`)).toBe(true);
+    expect(spriteUrl.startsWith(`${folder}thumbnails.jpg?Policy=`)).toBe(true);
+    // One folder signature for poster, track and sprite: one signer call for the whole render.
+    const query = new URL(video.posterUrl!).search;
+    expect(new URL(vttUrl).search).toBe(query);
+    expect(new URL(spriteUrl).search).toBe(query);
+    expect(after.hits + after.misses - (before.hits + before.misses)).toBe(1);
+    // Still one VIDEO_PAGE event for the player, nothing else.
+    const counts = Object.fromEntries((await events()).map((e) => [e.kind, e._count]));
+    const countsBefore = Object.fromEntries(eventsBefore.map((e) => [e.kind, e._count]));
+    expect(counts).toEqual({ ...countsBefore, VIDEO_PAGE: (countsBefore.VIDEO_PAGE ?? 0) + 1 });
+
+    for (const url of [vttUrl, spriteUrl]) {
+      expect(verifyRequest({ url, cookies: {}, sourceIp: "127.0.0.1", now: now() }, { trustedKeys: media.trustedKeys })).toMatchObject({ ok: true, via: "url" });
+    }
+    // The edge serves both to a plain cross-origin fetch (no cookies) from the app's origin.
+    const edge = createEdgeServer({
+      trustedKeys: media.trustedKeys,
+      storage: storage(),
+      publicBaseUrl: "http://localhost:4999",
+      corsOrigins: ["http://localhost:3000"],
+      publicPrefixes: ["public/"],
+      onError: () => {},
+    });
+    const port = await listen(edge);
+    try {
+      const viaEdge = (url: string) => fetch(`http://127.0.0.1:${port}${url.slice("http://localhost:4999".length)}`, { headers: { origin: "http://localhost:3000" } });
+      const track = await viaEdge(vttUrl);
+      expect(track.status).toBe(200);
+      expect(track.headers.get("access-control-allow-origin")).toBe("http://localhost:3000");
+      expect(track.headers.get("content-type")).toMatch(/^text\/vtt/);
+      expect(parseThumbnailsVtt(await track.text())).toHaveLength(plan.count);
+      const image = await viaEdge(spriteUrl);
+      expect(image.status).toBe(200);
+      expect(Buffer.from(await image.arrayBuffer())).toEqual(sprite);
+      // The signature covers this lesson's folder only.
+      const otherLesson = vttUrl.replace(`/lessons/${lessonId}/`, `/lessons/${otherLessonId}/`);
+      expect((await viaEdge(otherLesson)).status).toBe(403);
+    } finally {
+      await closeServer(edge);
+    }
+
+    // Nothing for a viewer who may not watch.
+    await expect(delivery.lessonMedia(await getLessonAccess(viewer(u.newcomer), lessonId), viewer(u.newcomer), ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.lessonMedia(await getLessonAccess(viewer(u.expired), lessonId), viewer(u.expired), ctx)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(delivery.lessonMedia(await getLessonAccess(null, lessonId), null, ctx)).rejects.toBeInstanceOf(UnauthenticatedError);
   });
 
   it("cookie-less playlists carry one verifiable policy on every URI, nested playlists come back to the route", async () => {

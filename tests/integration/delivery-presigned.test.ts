@@ -16,12 +16,14 @@ type Viewer = { id: string; role: "STUDENT" };
 let student: Viewer;
 let revoked: Viewer;
 let lessonId: string;
+let courseId: string;
+let videoId: string;
 
 beforeAll(async () => {
   // A free course whose second lesson is not a preview: an enrolment is what opens it.
   const instructor = await createUser(db, { role: "INSTRUCTOR" });
   const course = await createCourse(db, { instructor, isFree: true, lessons: [{ isFreePreview: true }, { title: "Members' lesson" }] });
-  const courseId = course.id;
+  courseId = course.id;
   lessonId = course.lessons[1].id;
   student = { id: (await createUser(db)).id, role: "STUDENT" };
   revoked = { id: (await createUser(db)).id, role: "STUDENT" };
@@ -34,6 +36,7 @@ beforeAll(async () => {
   await st.putObject(lessonVideoObjectKey(courseId, lessonId, "vid1", "360p/index.m3u8"), Buffer.from(MEDIA), { contentType: "application/vnd.apple.mpegurl" });
   await st.putObject(lessonVideoObjectKey(courseId, lessonId, "vid1", "360p/seg_000.ts"), Buffer.from("segment-zero"), { contentType: "video/mp2t" });
   await db.lesson.update({ where: { id: lessonId }, data: { videoAssetId: asset.id } });
+  videoId = asset.id;
   const att = await db.asset.create({ data: { kind: "ATTACHMENT", status: "READY", courseId, lessonId, storageKey: lessonAttachmentKey(courseId, lessonId, "att1", "txt"), contentType: "text/plain", fileName: "Notes é.txt" } });
   await st.putObject(att.storageKey, Buffer.from("notes"), { contentType: "text/plain", contentDisposition: contentDisposition("Notes é.txt") });
 });
@@ -60,6 +63,26 @@ describe("s3-presigned delivery", () => {
     expect(new Set(uris).size).toBe(2);
     const seg = await fetch(uris[0]);
     expect(await seg.text()).toBe("segment-zero");
+  });
+
+  it("presigns the thumbnails track and sprite one by one, only for a video that has them", async () => {
+    const render = async () => (await delivery.lessonMedia(await getLessonAccess(student, lessonId), student, ctx)).video!;
+    expect((await render()).thumbnails).toBeNull();
+    const st = storage();
+    await st.putObject(lessonVideoObjectKey(courseId, lessonId, "vid1", "thumbnails.vtt"), Buffer.from("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\nthumbnails.jpg#xywh=0,0,160,90\n"), { contentType: "text/vtt; charset=utf-8" });
+    await st.putObject(lessonVideoObjectKey(courseId, lessonId, "vid1", "thumbnails.jpg"), Buffer.from("sprite"), { contentType: "image/jpeg" });
+    await db.asset.update({ where: { id: videoId }, data: { hasThumbnails: true } });
+    const video = await render();
+    const { vttUrl, spriteUrl } = video.thumbnails!;
+    for (const url of [vttUrl, spriteUrl, video.posterUrl!]) expect(url).toContain("X-Amz-Signature=");
+    expect(new URL(vttUrl).pathname).toMatch(/\/video\/vid1\/thumbnails\.vtt$/);
+    expect(new URL(spriteUrl).pathname).toMatch(/\/video\/vid1\/thumbnails\.jpg$/);
+    // Each object its own presigned GET (s3rver checks that a request is signed, not the signature).
+    expect(new URL(vttUrl).searchParams.get("X-Amz-Signature")).not.toBe(new URL(spriteUrl).searchParams.get("X-Amz-Signature"));
+    const track = await fetch(vttUrl);
+    expect(track.status).toBe(200);
+    expect(await track.text()).toContain("thumbnails.jpg#xywh=0,0,160,90");
+    expect(await (await fetch(spriteUrl)).text()).toBe("sprite");
   });
 
   it("refuses a revoked student", async () => {

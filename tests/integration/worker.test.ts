@@ -231,6 +231,7 @@ describe("transcoding worker", () => {
       contentType: "application/vnd.apple.mpegurl",
       error: null,
       progress: null,
+      hasThumbnails: true,
     });
     expect(asset.durationSeconds).toBeGreaterThan(4.5);
     expect(asset.durationSeconds).toBeLessThan(5.5);
