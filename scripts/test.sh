@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: typecheck, lint, unit + integration (vitest), production build, e2e (Playwright
+# `npm test`: typecheck, lint, unit + integration (vitest), production build, quick benchmarks, e2e (Playwright
 # on Debian's Chromium). Installs the system packages the tests need when they are missing.
 set -euo pipefail  # pipefail: a failing test run fails the script even through tee
 cd "$(dirname "$0")/.."
@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v ffmpeg >/dev/null 2>&1 || need_apt+=(ffmpeg)
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)                           # npm run bench
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_apt+=(nginx)  # its edge baseline
 fc-list 2>/dev/null | grep -qi dejavu || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "[test] installing ${need_apt[*]} with apt"
@@ -21,6 +23,9 @@ echo "[test] lint"; npx eslint . --max-warnings=0
 log_dir=$(mktemp -d)
 echo "[test] unit + integration"; npx vitest run 2>&1 | tee "$log_dir/vitest.log"
 echo "[test] build"; npx next build
+# The benchmarks in quick mode (~1-2 min, ADR 051): every module runs, so they cannot rot;
+# figures printed, targets never enforced, a crashing module fails the suite.
+echo "[test] bench (quick)"; npm run bench -- --quick
 echo "[test] e2e"; npx playwright test 2>&1 | tee "$log_dir/e2e.log"
 
 # One plain summary line for whoever reads the end of the log.

@@ -1,3 +1,6 @@
+import { median, pairedRatio } from "./measure";
+import type { Stack } from "./stack";
+
 /**
  * One line of `npm run bench` (bench/results.json): a figure of ours against a baseline measured
  * in the same run on the same machine, and the target the ratio must meet. Shared by every
@@ -27,6 +30,10 @@ export interface BenchContext {
   quick: boolean;
   /** Seconds a load measurement lasts (1 in quick mode). */
   seconds: number;
+  /** What the benchmarks run against, started on first use and stopped by the runner. */
+  stack: Stack;
+  /** Progress lines (stderr), so a long run shows where it is. */
+  log: (line: string) => void;
 }
 
 /** A benchmark module: runs its comparisons and returns their lines. */
@@ -44,4 +51,41 @@ export function compare(
   const ratio = baseline > 0 ? ours / baseline : null;
   const met = target == null || ratio == null ? null : target.op === ">=" ? ratio >= target.value : ratio <= target.value;
   return { name, unit, ours, baseline, ratio, target: target ? `${target.op === ">=" ? "≥" : "≤"} ${target.value}` : null, met, ...more };
+}
+
+/**
+ * A result from rounds measured side by side (ours[i] next to baseline[i]): the medians as the
+ * figures, and as the ratio the median of the per-round ratios, which a neighbour's load
+ * changing between rounds does not skew.
+ */
+export function compareRounds(
+  name: string,
+  unit: string,
+  ours: number[],
+  baseline: number[],
+  target: { op: ">=" | "<="; value: number } | null,
+  more: Pick<BenchResult, "p50Ms" | "p99Ms" | "extra"> = {},
+): BenchResult {
+  const r = compare(name, unit, median(ours), median(baseline), target, more);
+  const ratio = pairedRatio(ours, baseline);
+  const met = target == null ? null : target.op === ">=" ? ratio >= target.value : ratio <= target.value;
+  return { ...r, ratio, met, extra: { ...more.extra, rounds: ours.length } };
+}
+
+/** A figure with no baseline and no target (reported for the record). */
+export function figure(name: string, unit: string, ours: number, more: Pick<BenchResult, "p50Ms" | "p99Ms" | "extra"> = {}): BenchResult {
+  return { name, unit, ours, baseline: null, ratio: null, target: null, met: null, ...more };
+}
+
+/** A figure checked against a target that is not a ratio (e.g. "every response < 2 s"). */
+export function check(
+  name: string,
+  unit: string,
+  ours: number,
+  target: string,
+  met: boolean,
+  more: Partial<Pick<BenchResult, "baseline" | "ratio" | "p50Ms" | "p99Ms" | "extra">> = {},
+): BenchResult {
+  const { baseline = null, ratio = null, ...rest } = more;
+  return { name, unit, ours, baseline, ratio, target, met, ...rest };
 }

@@ -8,7 +8,6 @@
  * Pure: no I/O, shared by the app signer, the local edge and the tests.
  */
 
-const TO_CF: Record<string, string> = { "+": "-", "=": "_", "/": "~" };
 const FROM_CF: Record<string, string> = { "-": "+", _: "=", "~": "/" };
 
 /** Characters a CloudFront base64 string may contain. */
@@ -16,8 +15,9 @@ const CF_ALPHABET = /^[A-Za-z0-9\-~_]*$/;
 
 /** Encodes bytes (or a string, as UTF-8) to CloudFront base64. */
 export function cfBase64Encode(data: Uint8Array | string): string {
-  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data);
-  return buf.toString("base64").replace(/[+=/]/g, (c) => TO_CF[c]);
+  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  // Three literal replacements: faster than one regular expression with a callback (every signature passes here).
+  return buf.toString("base64").replaceAll("+", "-").replaceAll("=", "_").replaceAll("/", "~");
 }
 
 /**

@@ -17,10 +17,12 @@ function signingCache(): SigningCache {
 
 export function signer(): CloudFrontSigner {
   const { signing } = appConfig();
+  if (!g.__signer && signing.noop) console.warn("app: MEDIA_SIGNING=noop: media URLs carry a placeholder signature (benchmarks only).");
   return (g.__signer ??= createCloudFrontSigner({
     keyRing: createKeyRing(parseKeyRingEnv(signing)),
     hashAlgorithm: signing.hashAlgorithm,
     cache: signingCache(),
+    noop: signing.noop,
   }));
 }
 

@@ -72,9 +72,16 @@ export interface CloudFrontSignerOptions {
    * is valid. Signed cookies are always signed afresh (their expiry moves every second).
    */
   cache?: SigningCache;
+  /**
+   * Benchmarks only (MEDIA_SIGNING=noop, refused outside APP_ENV=local): every signature is a
+   * placeholder of the active key's signature length, so a page rendered with it has the same
+   * shape and weight without any signing work (policy, digest, cache, crypto). Nothing it
+   * produces verifies.
+   */
+  noop?: boolean;
 }
 
-export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache }: CloudFrontSignerOptions): CloudFrontSigner {
+export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = false }: CloudFrontSignerOptions): CloudFrontSigner {
   if (hashAlgorithm !== "SHA1" && hashAlgorithm !== "SHA256") {
     throw new Error(`hashAlgorithm must be "SHA1" or "SHA256", got ${String(hashAlgorithm)}`);
   }
@@ -87,6 +94,7 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache }: CloudF
   /** RSA PKCS#1 v1.5 or ECDSA (DER) over the exact policy bytes, CloudFront base64. */
   const signPolicy = (policy: string): string =>
     cfBase64Encode(cryptoSign(digest, Buffer.from(policy, "utf8"), key.privateKey));
+  if (noop) return noopSigner(keyId, hashAlgorithm, hashSuffix, signPolicy("placeholder").length);
   const identity = cache ? signingIdentity(keyId, key.publicKey) : null;
   /** The same, from the cache when this key already signed this policy (valid until `expiresAt`). */
   const cachedSignature = (policy: string, expiresAt: number): string =>
@@ -104,8 +112,6 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache }: CloudF
     const policy = buildCustom(opts);
     return `Policy=${cfBase64Encode(policy)}&Key-Pair-Id=${keyId}&Signature=${cachedSignature(policy, opts.expiresAt)}${hashSuffix}`;
   };
-
-  const join = (url: string, query: string): string => `${url}${url.includes("?") ? "&" : "?"}${query}`;
 
   return {
     keyId,
@@ -137,5 +143,27 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache }: CloudF
       if (hashAlgorithm === "SHA256") cookies[SIGNING_COOKIES.hashAlgorithm] = HASH_ALGORITHM_SHA256;
       return cookies;
     },
+  };
+}
+
+const join = (url: string, query: string): string => `${url}${url.includes("?") ? "&" : "?"}${query}`;
+
+/** The same URLs, queries and cookies with a fixed placeholder instead of each signature (benchmarks only). */
+function noopSigner(keyId: string, hashAlgorithm: HashAlgorithm, hashSuffix: string, signatureLength: number): CloudFrontSigner {
+  const signature = "A".repeat(signatureLength);
+  const policyQuery = (opts: PolicyOptions): string =>
+    `Policy=${cfBase64Encode(customPolicy({ resource: opts.resource, dateLessThan: opts.expiresAt }))}&Key-Pair-Id=${keyId}&Signature=${signature}${hashSuffix}`;
+  return {
+    keyId,
+    hashAlgorithm,
+    signUrl: (url, { expiresAt }) => join(url, `Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${signature}${hashSuffix}`),
+    signUrlWithPolicy: (url, opts) => join(url, policyQuery(opts)),
+    policyQuery,
+    signedCookies: (opts) => ({
+      [SIGNING_COOKIES.keyPairId]: keyId,
+      [SIGNING_COOKIES.signature]: signature,
+      [SIGNING_COOKIES.policy]: cfBase64Encode(customPolicy({ resource: opts.resource, dateLessThan: opts.expiresAt })),
+      ...(hashAlgorithm === "SHA256" ? { [SIGNING_COOKIES.hashAlgorithm]: HASH_ALGORITHM_SHA256 } : {}),
+    }),
   };
 }

@@ -6,9 +6,9 @@
  * hold the resource and the expiry). RSA PKCS#1 v1.5 signatures are deterministic; ECDSA ones
  * are randomised, but any valid signature of a policy stays valid for that policy, so reusing
  * the first one is just as correct (and keeps the URL stable for browser caches). Entries are
- * keyed by a SHA-256 digest of (key id, public key fingerprint, hash algorithm, policy), 44
- * characters whatever the policy's length: a key change, even under the same id, never finds
- * another key's signature. An entry is dropped when the policy it signs expires.
+ * keyed by (key id, public key fingerprint, hash algorithm, policy): a key change, even under
+ * the same id, never finds another key's signature. An entry is dropped when the policy it
+ * signs expires, or as the least recently used when the count or the byte bound is reached.
  *
  * Not to be confused with the edge's `SignatureCache` (verify.ts), which caches verification
  * outcomes.
@@ -40,13 +40,18 @@ export function signingIdentity(id: string, publicKey: KeyObject): SigningIdenti
 }
 
 /**
- * SHA-256 of (key id, fingerprint, hash algorithm, policy): the id is 1-128 characters of
- * `A-Z a-z 0-9 . _ -` (key ring), the fingerprint fixed-length base64 and the algorithm a
- * fixed word, so the `\n`-joined prefix is unambiguous and the policy, last, needs no length.
+ * The entry's key: (key id, fingerprint, hash algorithm, policy) as one string. The id is 1-128
+ * characters of `A-Z a-z 0-9 . _ -` (key ring), the fingerprint fixed-length base64 and the
+ * algorithm a fixed word, so the `\n`-joined prefix is unambiguous and the policy, last, needs
+ * no length. The exact bytes rather than a digest of them (ADR 051): a SHA-256 per lookup cost
+ * more than everything else the signer adds to `crypto.sign`; entries are bounded in bytes too.
  */
 function entryKey(identity: SigningIdentity, hash: HashAlgorithm, policy: string): string {
-  return createHash("sha256").update(`${identity.id}\n${identity.fingerprint}\n${hash}\n`).update(policy).digest("base64");
+  return `${identity.id}\n${identity.fingerprint}\n${hash}\n${policy}`;
 }
+
+/** Memory an entry may take on average: the count bound applies first unless URLs are very long. */
+export const ENTRY_BUDGET_BYTES = 1024;
 
 export class SigningCache {
   readonly maxEntries: number;
@@ -58,7 +63,16 @@ export class SigningCache {
   constructor(maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new Error("SigningCache maxEntries must be an integer >= 0");
     this.maxEntries = maxEntries;
-    this.lru = maxEntries > 0 ? new LRUCache({ max: maxEntries, ttlAutopurge: false }) : null;
+    this.lru =
+      maxEntries > 0
+        ? new LRUCache({
+            max: maxEntries,
+            maxSize: maxEntries * ENTRY_BUDGET_BYTES,
+            // Characters of the key and the signature (one byte each: ASCII), plus the entry itself.
+            sizeCalculation: (value, key) => key.length + value.signature.length + 64,
+            ttlAutopurge: false,
+          })
+        : null;
   }
 
   /**

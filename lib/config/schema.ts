@@ -121,6 +121,8 @@ export const envSchema = z.object({
     .pipe(z.enum(["SHA1", "SHA256"])),
   /** Signatures kept in memory per app process (ADR 050); 0 = sign every URL. */
   SIGNATURE_CACHE_ENTRIES: int(0, 1_000_000).default(10_000),
+  /** `noop` only for benchmarks, only with APP_ENV=local: media URLs get a placeholder signature. */
+  MEDIA_SIGNING: z.enum(["on", "noop"]).default("on"),
 
   // local edge
   EDGE_PORT: port.default(4000),
@@ -246,6 +248,7 @@ export function parseConfig(env: Env): Config {
       CLOUDFRONT_EXTRA_KEYS: e.CLOUDFRONT_EXTRA_KEYS,
       hashAlgorithm: e.CLOUDFRONT_HASH_ALGORITHM,
       cacheEntries: e.SIGNATURE_CACHE_ENTRIES,
+      noop: e.MEDIA_SIGNING === "noop",
     },
     edge: {
       port: e.EDGE_PORT,
@@ -321,6 +324,7 @@ export function problemsFor(process: ProcessName, c: Config): string[] {
       c.appEnv === "local" || c.media.delivery !== "cloudfront" || c.signing.CLOUDFRONT_KEY_PAIR_ID,
       "CLOUDFRONT_KEY_PAIR_ID: required with APP_ENV=aws and MEDIA_DELIVERY=cloudfront",
     );
+    need(!c.signing.noop || c.appEnv === "local", "MEDIA_SIGNING=noop: refused unless APP_ENV=local (media URLs would carry no valid signature; benchmarks only)");
   }
   if (process === "edge") {
     need(c.edge.publicUrl, "MEDIA_BASE_URL: required (the URL viewers use for the edge)");

@@ -21,6 +21,8 @@ export type SigningSettings = {
   hashAlgorithm: "SHA1" | "SHA256";
   /** Bound of the app's signature cache (SIGNATURE_CACHE_ENTRIES; 0 = off). */
   cacheEntries: number;
+  /** MEDIA_SIGNING=noop (benchmarks, local only): a placeholder instead of every signature. */
+  noop: boolean;
 };
 
 export interface Config {

@@ -27,6 +27,8 @@ export interface EmbeddedDatabaseOptions {
   password?: string;
   /** Trade durability for speed (tests, benchmarks): fsync and synchronous_commit off. */
   ephemeral?: boolean;
+  /** More server settings (`-c name=value`), e.g. the benchmarks' `shared_preload_libraries=pg_stat_statements`. */
+  settings?: Record<string, string>;
   log?: (line: string) => void;
 }
 
@@ -101,6 +103,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
       "-c", "unix_socket_directories=",
       "-c", "max_connections=300",
       ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
     onLog: (m) => log(String(m).trimEnd()),
     onError: (e) => log(`error: ${e instanceof Error ? e.message : String(e)}`),

@@ -96,4 +96,13 @@ describe("one configuration for every process", () => {
     expect(() => edgeConfig(aws)).toThrow(/EDGE_VERIFY=off: refused unless APP_ENV=local/);
     expect(() => edgeConfig({ ...off, EDGE_VERIFY: "no" })).toThrow(/EDGE_VERIFY/);
   });
+
+  it("MEDIA_SIGNING=noop (benchmarks) only with APP_ENV=local", () => {
+    const local = { CLOUDFRONT_KEY_PAIR_ID: "K", CLOUDFRONT_PRIVATE_KEY_PATH: "k.pem" };
+    expect(appConfig(local).signing.noop).toBe(false);
+    expect(appConfig({ ...local, MEDIA_SIGNING: "noop" }).signing.noop).toBe(true);
+    const aws = { APP_ENV: "aws", MEDIA_BASE_URL: "https://cdn.example.com", ...local, MEDIA_SIGNING: "noop" };
+    expect(() => appConfig(aws)).toThrow(/MEDIA_SIGNING=noop: refused unless APP_ENV=local/);
+    expect(() => appConfig({ ...local, MEDIA_SIGNING: "off" })).toThrow(/MEDIA_SIGNING/);
+  });
 });
