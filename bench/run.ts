@@ -23,11 +23,11 @@ import type { Bench, BenchResult } from "./lib/result";
 import { Stack } from "./lib/stack";
 import { pageWeight } from "./page-weight";
 import { signing } from "./signing";
+import { transcodeBench } from "./transcode";
 import { uploads } from "./uploads";
 
 /** In the order they run: in-process first, then against the stack. */
-// transcodeBench (bench/transcode.ts, another branch) is registered here at merge: `transcode: transcodeBench`.
-export const MODULES: Record<string, Bench> = { signing, "page-weight": pageWeight, catalogue, lesson, edge, uploads };
+export const MODULES: Record<string, Bench> = { signing, "page-weight": pageWeight, catalogue, lesson, edge, uploads, transcode: transcodeBench };
 
 export interface RunOptions {
   quick: boolean;

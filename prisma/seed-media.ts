@@ -10,7 +10,7 @@ import path from "node:path";
 import type { PrismaClient } from "@/lib/generated/prisma/client";
 import { drawtextFont, runFfmpeg, transcodeLadder } from "@/worker/ffmpeg";
 import { drawtextEscape, LADDER } from "@/worker/ffmpeg-args";
-import { cacheControlFor, planThumbnails, spriteArgs, thumbnailsVtt } from "@/worker/plan";
+import { cacheControlFor, planThumbnails, spriteFilter, thumbnailsVtt } from "@/worker/plan";
 import type { Storage } from "@/lib/storage/s3";
 import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, lessonVideoObjectKey, THUMBNAILS_SPRITE, THUMBNAILS_VTT } from "@/lib/storage/keys";
 import { contentDisposition, contentTypeFor } from "@/lib/storage/content-types";
@@ -45,6 +45,9 @@ async function makeVideo(dir: string, title: string): Promise<{ outDir: string; 
   fs.mkdirSync(outDir, { recursive: true });
   const renditions = LADDER.filter((r) => r.name === "360p" || r.name === "180p");
   const dt = text(title, 28, "h-th-40", true);
+  // Thumbnail sprite and track as the worker makes them: a branch of the same single pass (one
+  // a second: the demo is 6 s long).
+  const thumbnails = planThumbnails(DURATION, { width: 640, height: 360 }, { every: 1 });
   await transcodeLadder(
     {
       inputArgs: ["-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=${DURATION}`, "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${DURATION}`],
@@ -55,16 +58,12 @@ async function makeVideo(dir: string, title: string): Promise<{ outDir: string; 
       renditions,
       outDir,
       segmentSeconds: 2,
+      sprite: { filter: spriteFilter(thumbnails), file: path.join(outDir, THUMBNAILS_SPRITE) },
     },
   );
   // Poster from the first second.
   await runFfmpeg(["-hide_banner", "-nostdin", "-y", "-f", "lavfi", "-i", `testsrc2=s=640x360:r=25:d=1`, ...(dt ? ["-vf", dt] : []), "-frames:v", "1", path.join(outDir, "poster.jpg")]);
-  // Thumbnail sprite and track as the worker makes them (one a second: the demo is 6 s long),
-  // from the same picture (a lavfi graph as the input).
-  const plan = planThumbnails(DURATION, { width: 640, height: 360 }, { every: 1 });
-  const source = { file: `testsrc2=s=640x360:r=25:d=${DURATION}${dt ? `,${dt}` : ""}`, demuxer: "lavfi" };
-  await runFfmpeg(spriteArgs({ input: source, videoStream: "0:v", plan, out: path.join(outDir, THUMBNAILS_SPRITE) }));
-  fs.writeFileSync(path.join(outDir, THUMBNAILS_VTT), thumbnailsVtt(plan, DURATION, THUMBNAILS_SPRITE));
+  fs.writeFileSync(path.join(outDir, THUMBNAILS_VTT), thumbnailsVtt(thumbnails, DURATION, THUMBNAILS_SPRITE));
   return { outDir, renditions };
 }
 

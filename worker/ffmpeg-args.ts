@@ -1,6 +1,6 @@
 /**
  * ffmpeg command building, pure (no I/O): how an uploaded source is opened, the probe, and
- * the HLS ladder used by the seed's demo videos and by the transcoding worker. Unit-tested in
+ * the single-pass HLS ladder used by the seed's demo videos and by the transcoding worker. Unit-tested in
  * tests/unit/ffmpeg-args.test.ts.
  */
 import type { VideoContainer } from "../lib/uploads/sniff";
@@ -79,46 +79,93 @@ export interface LadderJob {
   /** Input stream selectors. */
   video: string; // e.g. "0:v:0"
   audio: string | null; // e.g. "0:a:0", or null for a silent source
-  /** Optional filter applied to the source video before scaling (e.g. drawtext). */
+  /** Optional filter applied to the source video before the frame rate and the split (e.g. drawtext). */
   preFilter?: string;
   source: { width: number; height: number };
   renditions: Rendition[];
   outDir: string;
   segmentSeconds?: number;
   fps?: number;
+  /**
+   * An extra picture from the same decoded frames: the thumbnail sprite (worker/plan.ts
+   * spriteFilter, a chain ending in `tile`), one JPEG written to `file`.
+   */
+  sprite?: { filter: string; file: string };
+  /** libx264 threads per rendition; unset: ENCODER_THREADS. */
+  threads?: number;
 }
 
 /**
- * Arguments for one rendition: writes <outDir>/<name>/index.m3u8 + seg_NNN.ts, H.264 (main) +
- * AAC, a fixed GOP aligned to the segment length so every rendition cuts at the same instants
- * (switchable), a VOD playlist. One ffmpeg run per rendition rather than one run with
- * -var_stream_map: the npm fallback ffmpeg (4.1) crashes on multi-variant HLS output.
+ * libx264 threads per rendition encoder. ffmpeg's default (x264's "auto": 1.5 × cores frame
+ * threads, plus lookahead threads) in every one of the N encoders of a single pass
+ * oversubscribes a small machine; measured on 2 cores (ADR 052), 2 was the fastest choice.
  */
-export function hlsRenditionArgs(job: LadderJob, index: number): string[] {
+export const ENCODER_THREADS = 2;
+
+/**
+ * The filtergraph of a single pass: the source video decoded once, (preFilter,) `fps`, then
+ * `split` into one branch per rendition (plus one for the sprite), each scaled to its rung
+ * and labelled `[v<i>]` (the sprite `[sprite]`).
+ */
+export function ladderFilter(job: LadderJob): string {
+  const fps = job.fps ?? 25;
+  const n = job.renditions.length;
+  const branches = n + (job.sprite ? 1 : 0);
+  const pre = job.preFilter ? `${job.preFilter},` : "";
+  const labels = Array.from({ length: branches }, (_, i) => `[s${i}]`).join("");
+  const chains = [`[${job.video}]${pre}fps=${fps},split=${branches}${labels}`];
+  job.renditions.forEach((r, i) => {
+    chains.push(`[s${i}]scale=${evenWidth(job.source.width, job.source.height, r.height)}:${r.height}:flags=bicubic,setsar=1[v${i}]`);
+  });
+  if (job.sprite) chains.push(`[s${n}]${job.sprite.filter}[sprite]`);
+  return chains.join(";");
+}
+
+/**
+ * Output options of rendition `index` in the single pass: writes <outDir>/<name>/index.m3u8 +
+ * seg_NNN.ts from the `[v<index>]` branch and the source audio, H.264 (main) + AAC at the
+ * rung's bitrates, a fixed GOP aligned to the segment length so every rendition cuts at the
+ * same instants (switchable), a VOD playlist.
+ */
+export function hlsOutputArgs(job: LadderJob, index: number): string[] {
   const r = job.renditions[index];
   const seg = job.segmentSeconds ?? 6;
-  const fps = job.fps ?? 25;
-  const gop = Math.round(seg * fps);
-  const pre = job.preFilter ? `${job.preFilter},` : "";
-  const filter = `${pre}fps=${fps},scale=${evenWidth(job.source.width, job.source.height, r.height)}:${r.height}:flags=bicubic,setsar=1`;
+  const gop = Math.round(seg * (job.fps ?? 25));
   const dir = `${job.outDir}/${r.name}`;
   return [
-    "-hide_banner", "-nostdin", "-y", ...job.inputArgs,
-    "-map", job.video, ...(job.audio ? ["-map", job.audio] : []),
-    "-vf", filter,
+    "-map", `[v${index}]`, ...(job.audio ? ["-map", job.audio] : []),
     "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p",
+    "-threads", String(job.threads ?? ENCODER_THREADS),
     "-b:v", `${r.videoKbps}k`, "-maxrate", `${Math.round(r.videoKbps * 1.07)}k`, "-bufsize", `${r.videoKbps * 2}k`,
     "-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0",
     ...(job.audio ? ["-c:a", "aac", "-b:a", `${r.audioKbps}k`, "-ac", "2", "-ar", "48000"] : ["-an"]),
+    // Audio packets wait here until the encoder's first video packet: room for a slow start.
+    "-max_muxing_queue_size", "1024",
     "-f", "hls",
     "-hls_time", String(seg),
     "-hls_playlist_type", "vod",
     "-hls_segment_type", "mpegts",
     "-hls_flags", "independent_segments",
     "-hls_segment_filename", `${dir}/seg_%03d.ts`,
-    "-progress", "pipe:1",
-    "-nostats",
     `${dir}/index.m3u8`,
+  ];
+}
+
+/**
+ * The whole ladder in one ffmpeg run (ADR 052): the source opened and decoded once
+ * (`job.inputArgs`), one filtergraph (ladderFilter), one HLS output per rendition (each with
+ * its own -map and codec options) and, when asked, the sprite as one more output. Progress
+ * (`-progress pipe:1`) covers all outputs. Separate outputs rather than -var_stream_map: the
+ * npm fallback ffmpeg (4.1) crashes on multi-variant HLS output.
+ */
+export function hlsLadderArgs(job: LadderJob): string[] {
+  return [
+    "-hide_banner", "-nostdin", "-y",
+    "-progress", "pipe:1", "-nostats",
+    ...job.inputArgs,
+    "-filter_complex", ladderFilter(job),
+    ...job.renditions.flatMap((_, i) => hlsOutputArgs(job, i)),
+    ...(job.sprite ? ["-map", "[sprite]", "-frames:v", "1", "-q:v", "5", job.sprite.file] : []),
   ];
 }
 
@@ -140,8 +187,9 @@ export function drawtextEscape(text: string): string {
   return text.replace(/\\/g, "\\\\\\\\").replace(/'/g, "\u2019").replace(/:/g, "\\:").replace(/,/g, "\\,").replace(/%/g, "\\%");
 }
 
-/** Parses ffmpeg `-progress` output (key=value lines) into seconds processed. */
+/** Parses ffmpeg `-progress` output (key=value lines) into seconds processed: the last report of the chunk. */
 export function progressSeconds(chunk: string): number | null {
-  const m = /out_time_(?:us|ms)=(\d+)/.exec(chunk);
-  return m ? Number(m[1]) / 1_000_000 : null;
+  let last: number | null = null;
+  for (const m of chunk.matchAll(/out_time_(?:us|ms)=(\d+)/g)) last = Number(m[1]) / 1_000_000;
+  return last;
 }

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { loadConfig } from "../lib/config";
-import { hlsRenditionArgs, masterPlaylist, progressSeconds, type LadderJob } from "./ffmpeg-args";
+import { hlsLadderArgs, masterPlaylist, progressSeconds, type LadderJob } from "./ffmpeg-args";
 
 /** Debian's ffmpeg on PATH, else the one shipped by @ffmpeg-installer/ffmpeg. Resolved once. */
 let cached: string | undefined;
@@ -133,10 +133,15 @@ function tailOf(stderr: string): string {
 
 /** Runs ffmpeg; rejects with the last lines of stderr (ffmpeg's reason) on failure. */
 export async function runFfmpeg(args: string[], opts: Omit<RunOptions, "onStdout"> & { onProgressSeconds?: (s: number) => void } = {}): Promise<void> {
+  // `-progress` lines may arrive split across chunks: parse whole lines only.
+  let partial = "";
   const { code, stderr } = await runLimited(ffmpegPath(), args, {
     ...opts,
     onStdout: (chunk) => {
-      const s = progressSeconds(chunk);
+      const text = partial + chunk;
+      const end = text.lastIndexOf("\n") + 1;
+      partial = text.slice(end);
+      const s = progressSeconds(text.slice(0, end));
       if (s !== null) opts.onProgressSeconds?.(s);
     },
   });
@@ -146,25 +151,32 @@ export async function runFfmpeg(args: string[], opts: Omit<RunOptions, "onStdout
 }
 
 /**
- * Transcodes to the HLS ladder of `job`: <outDir>/master.m3u8 plus one folder per rendition
- * (`360p/index.m3u8`, `360p/seg_000.ts`, …). Progress is reported over the whole ladder, in
- * seconds of source processed per rendition scaled to the source duration when given.
+ * Transcodes to the HLS ladder of `job` in one ffmpeg run (worker/ffmpeg-args.ts
+ * hlsLadderArgs: the source decoded once, one HLS output per rendition, plus the sprite when
+ * asked): <outDir>/master.m3u8 and one folder per rendition (`360p/index.m3u8`,
+ * `360p/seg_000.ts`, …). Progress is the fraction of the source duration processed, when
+ * given. On failure nothing of the ladder is left in `outDir` (rendition folders, sprite).
  */
 export async function transcodeLadder(
   job: LadderJob,
   opts: { onProgress?: (fraction: number) => void; durationSeconds?: number; signal?: AbortSignal; deadline?: FfmpegDeadline } = {},
 ): Promise<void> {
-  const n = job.renditions.length;
-  for (let i = 0; i < n; i++) {
-    fs.mkdirSync(path.join(job.outDir, job.renditions[i].name), { recursive: true });
-    await runFfmpeg(hlsRenditionArgs(job, i), {
+  const folders = job.renditions.map((r) => path.join(job.outDir, r.name));
+  for (const f of folders) fs.mkdirSync(f, { recursive: true });
+  const duration = opts.durationSeconds;
+  try {
+    await runFfmpeg(hlsLadderArgs(job), {
       signal: opts.signal,
       deadline: opts.deadline,
       onProgressSeconds: (s) => {
-        if (opts.onProgress && opts.durationSeconds) opts.onProgress(Math.min(1, (i + Math.min(1, s / opts.durationSeconds)) / n));
+        if (opts.onProgress && duration) opts.onProgress(Math.min(1, s / duration));
       },
     });
-    opts.onProgress?.((i + 1) / n);
+  } catch (err) {
+    for (const f of folders) fs.rmSync(f, { recursive: true, force: true });
+    if (job.sprite) fs.rmSync(job.sprite.file, { force: true });
+    throw err;
   }
+  opts.onProgress?.(1);
   fs.writeFileSync(path.join(job.outDir, "master.m3u8"), masterPlaylist(job));
 }

@@ -1,6 +1,6 @@
 /**
  * Pure decisions of the transcoding pipeline (no I/O): which renditions, which frame rate,
- * the poster and thumbnail-strip commands, the thumbnails WebVTT, progress weights.
+ * the poster command and the thumbnail-strip filter, the thumbnails WebVTT, progress weights.
  * Unit-tested in tests/unit/transcode-plan.test.ts; the HLS ladder commands and the master
  * playlist come from worker/ffmpeg-args.ts.
  */
@@ -116,17 +116,13 @@ export function planThumbnails(
   return { count, interval, cols, rows, width, height };
 }
 
-/** ffmpeg arguments for the sprite: one frame per interval, scaled, tiled into one JPEG. */
-export function spriteArgs(o: { input: MediaInput; videoStream: string; plan: ThumbnailPlan; out: string }): string[] {
-  const { plan } = o;
-  return [
-    "-hide_banner", "-nostdin", "-y",
-    ...inputArgs(o.input),
-    "-map", o.videoStream, "-an", "-sn", "-dn",
-    "-vf", `fps=1/${plan.interval.toFixed(6)},scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1,tile=${plan.cols}x${plan.rows}`,
-    "-frames:v", "1", "-q:v", "5",
-    o.out,
-  ];
+/**
+ * The sprite's filter chain: one frame per interval, scaled, tiled into one picture. It runs
+ * as a branch of the ladder's single pass (worker/ffmpeg-args.ts LadderJob.sprite), on the
+ * frames already decoded for the renditions.
+ */
+export function spriteFilter(plan: ThumbnailPlan): string {
+  return `fps=1/${plan.interval.toFixed(6)},scale=${plan.width}:${plan.height}:flags=bicubic,setsar=1,tile=${plan.cols}x${plan.rows}`;
 }
 
 function vttTime(seconds: number): string {

@@ -27,11 +27,12 @@ import {
   PROGRESS,
   renditionRecords,
   SEGMENT_SECONDS,
-  spriteArgs,
+  spriteFilter,
   thumbnailsVtt,
   transcodeProgress,
   uploadOrder,
   type PlannedRendition,
+  type ThumbnailPlan,
 } from "./plan";
 import { ProbeError, probeMedia, type MediaInfo } from "./probe";
 
@@ -72,6 +73,8 @@ export interface SourcePlan {
   /** Top rendition first. */
   renditions: PlannedRendition[];
   fps: number;
+  /** The thumbnail sprite, made in the ladder's pass. */
+  thumbnails: ThumbnailPlan;
 }
 
 const UPLOAD_CONCURRENCY = 4;
@@ -185,7 +188,15 @@ export async function probeSource(ctx: StepContext, input: MediaInput): Promise<
   // From now on the limit follows the video's duration (unless a fixed one is configured).
   deadline.limitSeconds = ffmpegTimeLimitSeconds(info.durationSeconds, ctx.ffmpegTimeoutSeconds);
   const source = { width: info.width, height: info.height };
-  return { input, deadline, info, source, renditions: planRenditions(source, { hasAudio: info.hasAudio }), fps: outputFps(info.fps) };
+  return {
+    input,
+    deadline,
+    info,
+    source,
+    renditions: planRenditions(source, { hasAudio: info.hasAudio }),
+    fps: outputFps(info.fps),
+    thumbnails: planThumbnails(info.durationSeconds, source),
+  };
 }
 
 /** Deletes what an earlier attempt left in the video's folder (its captions are kept). Owner only. */
@@ -196,7 +207,10 @@ export async function clearStaleOutputs(ctx: StepContext, video: TranscodedVideo
   await mapLimit(stale, UPLOAD_CONCURRENCY, (o) => ctx.storage.deleteObject(o.key));
 }
 
-/** ffmpeg: the HLS ladder into `<scratch>/out` (progress 5-85). Returns that directory. */
+/**
+ * ffmpeg, one pass over the source: the HLS ladder and the thumbnail sprite into
+ * `<scratch>/out` (progress 5-85). Returns that directory.
+ */
 export async function encodeLadder(ctx: StepContext, plan: SourcePlan, scratch: string): Promise<string> {
   const out = path.join(scratch, "out");
   await fsp.mkdir(out, { recursive: true });
@@ -211,6 +225,7 @@ export async function encodeLadder(ctx: StepContext, plan: SourcePlan, scratch: 
       outDir: out,
       segmentSeconds: SEGMENT_SECONDS,
       fps: plan.fps,
+      sprite: { filter: spriteFilter(plan.thumbnails), file: path.join(out, THUMBNAILS_SPRITE) },
     },
     { signal: ctx.work, deadline: plan.deadline, durationSeconds: info.durationSeconds, onProgress: (f) => ctx.setProgress(transcodeProgress(f)) },
   ).catch(explain(ctx));
@@ -219,7 +234,7 @@ export async function encodeLadder(ctx: StepContext, plan: SourcePlan, scratch: 
   return out;
 }
 
-/** Poster (frame at 10 %, else the first), thumbnail sprite and thumbnails.vtt into `out` (progress 90). */
+/** Poster (frame at 10 %, else the first) and thumbnails.vtt for the sprite into `out` (progress 90). */
 export async function renderImages(ctx: StepContext, plan: SourcePlan, out: string): Promise<void> {
   const { info, input } = plan;
   const duration = info.durationSeconds;
@@ -231,9 +246,7 @@ export async function renderImages(ctx: StepContext, plan: SourcePlan, out: stri
     // Seeking past the last decodable frame yields nothing: take the first frame.
     await ffmpeg(posterArgs({ input, videoStream: info.videoStream, at: 0, size, out: poster }));
   }
-  const thumbs = planThumbnails(duration, plan.source);
-  await ffmpeg(spriteArgs({ input, videoStream: info.videoStream, plan: thumbs, out: path.join(out, THUMBNAILS_SPRITE) }));
-  await fsp.writeFile(path.join(out, THUMBNAILS_VTT), thumbnailsVtt(thumbs, duration, THUMBNAILS_SPRITE));
+  await fsp.writeFile(path.join(out, THUMBNAILS_VTT), thumbnailsVtt(plan.thumbnails, duration, THUMBNAILS_SPRITE));
   ctx.setProgress(PROGRESS.images);
   ctx.checkpoint();
 }

@@ -85,8 +85,9 @@ function stepContext(ctx: TranscodeContext): StepContext {
  *     to a scratch directory, its magic bytes checked again, then probed with the demuxer
  *     they name (every ffmpeg run: that demuxer forced, local files only, one time limit);
  *  2. stale outputs of an earlier attempt removed from the asset's video folder (its captions
- *     are kept), then ffmpeg: HLS ladder (never upscaled, ~6 s segments), poster (frame at
- *     10 %), thumbnail sprite + thumbnails.vtt;
+ *     are kept), then ffmpeg: one pass decoding the source once for the HLS ladder (never
+ *     upscaled, ~6 s segments) and the thumbnail sprite (ADR 052), then the poster (frame at
+ *     10 %) and thumbnails.vtt;
  *  3. everything uploaded under the video folder with deterministic keys, master playlist last;
  *  4. in one transaction fenced by the attempt: job completed, asset READY, and
  *     `lesson.videoAssetId` = this asset unless a newer upload of the lesson is already READY;

@@ -115,12 +115,12 @@ async function text(key: string): Promise<string> {
   return Buffer.concat(parts).toString("utf8");
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+async function waitFor<T>(what: string | (() => string), fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
@@ -170,10 +170,12 @@ function spawnWorker(workerId: string) {
 
 /** Waits until the job is active and ffmpeg has made progress past the download (the asset's progress). */
 function midTranscode(jobId: string, assetId: string, log: string[]) {
+  let seen = "";
   return waitFor(
-    `the child worker to be mid-transcode (log: ${log.join("")})`,
+    () => `the child worker to be mid-transcode (last seen: ${seen}; log: ${log.join("")})`,
     async () => {
       const [j, a] = await Promise.all([jobRow(jobId), db.asset.findUniqueOrThrow({ where: { id: assetId } })]);
+      seen = `job ${j?.state}, progress ${a.progress}, asset ${a.status}`;
       return j?.state === "active" && (a.progress ?? 0) > 5 && (a.progress ?? 0) < 85 ? j : null;
     },
     30_000,
@@ -198,7 +200,9 @@ beforeAll(async () => {
   [sources.small, sources.tiny, sources.long] = await Promise.all([
     makeSource("small", "640x360", 5),
     makeSource("tiny", "320x180", 2),
-    makeSource("long", "640x360", 24),
+    // Long and large enough (three renditions) that a single pass lasts a few seconds: the
+    // mid-job tests must catch it between the download and the end of the transcode.
+    makeSource("long", "1280x720", 24),
   ]);
 });
 

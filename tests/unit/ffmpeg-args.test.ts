@@ -4,8 +4,9 @@ import { VIDEO_CONTAINERS } from "@/lib/uploads/sniff";
 import {
   DEMUXERS,
   durationPassArgs,
+  ENCODER_THREADS,
   evenWidth,
-  hlsRenditionArgs,
+  hlsLadderArgs,
   inputArgs,
   LADDER,
   ladderFor,
@@ -15,7 +16,7 @@ import {
   type LadderJob,
   type MediaInput,
 } from "@/worker/ffmpeg-args";
-import { outputFps, planRenditions, planThumbnails, posterArgs, SEGMENT_SECONDS, spriteArgs } from "@/worker/plan";
+import { outputFps, planRenditions, planThumbnails, posterArgs, SEGMENT_SECONDS, spriteFilter } from "@/worker/plan";
 
 /** Value following `flag` in an argument list. */
 function arg(args: string[], flag: string): string | undefined {
@@ -63,18 +64,17 @@ describe("opening an uploaded source (ADR 046)", () => {
     expect(inputArgs({ file: "/w/source", demuxer: "matroska" })).toEqual(["-protocol_whitelist", "file,pipe", "-f", "matroska", "-i", "/w/source"]);
   });
 
-  it("every command the worker runs on a source opens it that way: probe, duration pass, ladder, poster, sprite", () => {
+  it("every command the worker runs on a source opens it that way: probe, duration pass, ladder (with the sprite), poster", () => {
     const webm: MediaInput = { file: "/w/source", demuxer: "matroska" };
     expectHardenedInputs(probeArgs(webm), "matroska");
     expect(probeArgs(webm)).toEqual(["-hide_banner", "-nostdin", ...inputArgs(webm)]);
     expectHardenedInputs(durationPassArgs(webm, "0:v:0"), "matroska");
     expect(durationPassArgs(webm, "0:v:1").slice(-7)).toEqual(["-map", "0:v:1", "-c", "copy", "-f", "null", "-"]);
-    const j = job();
-    j.renditions.forEach((_, i) => expectHardenedInputs(hlsRenditionArgs(j, i), "mov"));
+    expectHardenedInputs(hlsLadderArgs(job()), "mov");
+    expectHardenedInputs(hlsLadderArgs(job({ sprite: { filter: spriteFilter(planThumbnails(60, { width: 1920, height: 1080 })), file: "/w/t.jpg" } })), "mov");
     for (const at of [0, 6]) expectHardenedInputs(posterArgs({ input: source, videoStream: "0:v:0", at, size: { width: 640, height: 360 }, out: "/w/p.jpg" }), "mov");
     const posterSeek = posterArgs({ input: source, videoStream: "0:v:0", at: 6, size: { width: 640, height: 360 }, out: "/w/p.jpg" });
     expect(posterSeek.indexOf("-ss")).toBeLessThan(posterSeek.indexOf("-protocol_whitelist"));
-    expectHardenedInputs(spriteArgs({ input: source, videoStream: "0:v:0", plan: planThumbnails(60, { width: 640, height: 360 }), out: "/w/t.jpg" }), "mov");
   });
 });
 
@@ -146,55 +146,144 @@ describe("ladder selection", () => {
   });
 });
 
-describe("hlsRenditionArgs", () => {
-  it("maps the selected video and audio streams, scaled to the rung with an even width", () => {
-    const j = job({ source: { width: 1080, height: 1920 }, renditions: ladderFor(1920) });
-    const args = hlsRenditionArgs(j, 1);
-    expect(all(args, "-map")).toEqual(["0:v:0", "0:a:0"]);
-    expect(arg(args, "-vf")).toBe("fps=25,scale=406:720:flags=bicubic,setsar=1");
+/** The output files of a ladder command and the options of each (everything since the previous output). */
+function outputs(args: string[]): { file: string; options: string[] }[] {
+  const from = args.indexOf("-filter_complex") + 2;
+  const out: { file: string; options: string[] }[] = [];
+  let start = from;
+  args.forEach((a, i) => {
+    if (i >= from && /(\/index\.m3u8|\.jpg)$/.test(a)) {
+      out.push({ file: a, options: args.slice(start, i) });
+      start = i + 1;
+    }
+  });
+  expect(start).toBe(args.length); // nothing after the last output
+  return out;
+}
+
+describe("hlsLadderArgs: the whole ladder in one pass", () => {
+  it("one input decoded once, one filtergraph: fps, split into N branches, one scale each", () => {
+    const args = hlsLadderArgs(job());
+    expect(args.filter((a) => a === "-i")).toHaveLength(1);
+    expect(args.filter((a) => a === "-filter_complex")).toHaveLength(1);
+    expect(arg(args, "-filter_complex")).toBe(
+      [
+        "[0:v:0]fps=25,split=3[s0][s1][s2]",
+        "[s0]scale=1920:1080:flags=bicubic,setsar=1[v0]",
+        "[s1]scale=1280:720:flags=bicubic,setsar=1[v1]",
+        "[s2]scale=640:360:flags=bicubic,setsar=1[v2]",
+      ].join(";"),
+    );
+    expect(args).not.toContain("-vf");
+    expect(args).not.toContain("-var_stream_map");
+    expect(args).not.toContain("-master_pl_name");
     expect(args.slice(0, 3)).toEqual(["-hide_banner", "-nostdin", "-y"]);
-    expect(args).toContain("/tmp/in/source");
   });
 
-  it("aligns the GOP to the segment length (fixed, no scene-cut keyframes)", () => {
+  it("hardened: the whitelist and the forced demuxer before the only -i, the source file as given", () => {
+    const args = hlsLadderArgs(job());
+    const i = args.indexOf("-i");
+    expect(args.slice(i - 4, i + 2)).toEqual(["-protocol_whitelist", "file,pipe", "-f", "mov", "-i", "/tmp/in/source"]);
+    expect(all(args, "-f")).toEqual(["mov", "hls", "hls", "hls"]); // the forced input demuxer, then one HLS muxer per output
+  });
+
+  it("one progress stream on stdout for all outputs: a global option, before the input", () => {
+    const args = hlsLadderArgs(job());
+    expect(all(args, "-progress")).toEqual(["pipe:1"]);
+    expect(args.indexOf("-progress")).toBeLessThan(args.indexOf("-i"));
+    expect(args).toContain("-nostats");
+  });
+
+  it("one HLS output per rendition: its own branch, the source audio, codecs and bitrates, into its folder", () => {
+    const j = job({ source: { width: 1080, height: 1920 }, renditions: ladderFor(1920) });
+    const outs = outputs(hlsLadderArgs(j));
+    expect(outs.map((o) => o.file)).toEqual(j.renditions.map((r) => `/tmp/out/${r.name}/index.m3u8`));
+    expect(arg(hlsLadderArgs(j), "-filter_complex")).toContain("[s1]scale=406:720:flags=bicubic,setsar=1[v1]");
+    outs.forEach(({ options }, i) => {
+      const r = j.renditions[i];
+      expect(all(options, "-map")).toEqual([`[v${i}]`, "0:a:0"]);
+      expect(arg(options, "-c:v")).toBe("libx264");
+      expect(arg(options, "-preset")).toBe("veryfast");
+      expect(arg(options, "-pix_fmt")).toBe("yuv420p");
+      expect(arg(options, "-threads")).toBe(String(ENCODER_THREADS));
+      expect(arg(options, "-b:v")).toBe(`${r.videoKbps}k`);
+      expect(arg(options, "-maxrate")).toBe(`${Math.round(r.videoKbps * 1.07)}k`);
+      expect(arg(options, "-c:a")).toBe("aac");
+      expect(arg(options, "-b:a")).toBe(`${r.audioKbps}k`);
+      expect(arg(options, "-f")).toBe("hls");
+      expect(arg(options, "-hls_playlist_type")).toBe("vod");
+      expect(arg(options, "-hls_segment_type")).toBe("mpegts");
+      expect(arg(options, "-hls_flags")).toBe("independent_segments");
+      expect(arg(options, "-hls_segment_filename")).toBe(`/tmp/out/${r.name}/seg_%03d.ts`);
+    });
+  });
+
+  it("aligns every rendition's GOP to the segment length (fixed, no scene-cut keyframes): they switch cleanly", () => {
     for (const [seg, fps] of [
       [6, 25],
       [6, 30],
       [4, 24],
       [2, 29.97],
     ]) {
-      const args = hlsRenditionArgs(job({ segmentSeconds: seg, fps }), 0);
-      const gop = Math.round(seg * fps);
-      expect(arg(args, "-g")).toBe(String(gop));
-      expect(arg(args, "-keyint_min")).toBe(String(gop));
-      expect(arg(args, "-sc_threshold")).toBe("0");
-      expect(arg(args, "-hls_time")).toBe(String(seg));
-      expect(arg(args, "-vf")).toMatch(new RegExp(`^fps=${fps},`));
+      const args = hlsLadderArgs(job({ segmentSeconds: seg, fps }));
+      const gop = String(Math.round(seg * fps));
+      expect(arg(args, "-filter_complex")).toMatch(new RegExp(`^\\[0:v:0\\]fps=${fps},split=3`));
+      for (const { options } of outputs(args)) {
+        expect(arg(options, "-g")).toBe(gop);
+        expect(arg(options, "-keyint_min")).toBe(gop);
+        expect(arg(options, "-sc_threshold")).toBe("0");
+        expect(arg(options, "-hls_time")).toBe(String(seg));
+      }
     }
   });
 
-  it("writes a VOD playlist and numbered segments into the rendition folder, with progress on stdout", () => {
-    const j = job();
-    j.renditions.forEach((r, i) => {
-      const args = hlsRenditionArgs(j, i);
-      expect(all(args, "-f")).toEqual(["mov", "hls"]); // the forced input demuxer, then the output format
-      expect(arg(args, "-hls_playlist_type")).toBe("vod");
-      expect(arg(args, "-hls_segment_type")).toBe("mpegts");
-      expect(arg(args, "-hls_segment_filename")).toBe(`/tmp/out/${r.name}/seg_%03d.ts`);
-      expect(args[args.length - 1]).toBe(`/tmp/out/${r.name}/index.m3u8`);
-      expect(arg(args, "-progress")).toBe("pipe:1");
-      expect(arg(args, "-b:v")).toBe(`${r.videoKbps}k`);
-      expect(arg(args, "-b:a")).toBe(`${r.audioKbps}k`);
-      expect(arg(args, "-c:v")).toBe("libx264");
-      expect(arg(args, "-pix_fmt")).toBe("yuv420p");
+  it("a silent source maps no audio and disables it in every output", () => {
+    const outs = outputs(hlsLadderArgs(job({ audio: null })));
+    expect(outs).toHaveLength(3);
+    outs.forEach(({ options }, i) => {
+      expect(all(options, "-map")).toEqual([`[v${i}]`]);
+      expect(options).toContain("-an");
+      expect(options).not.toContain("-c:a");
     });
   });
 
-  it("a silent source maps no audio and disables it", () => {
-    const args = hlsRenditionArgs(job({ audio: null }), 0);
-    expect(all(args, "-map")).toEqual(["0:v:0"]);
-    expect(args).toContain("-an");
-    expect(args).not.toContain("-c:a");
+  it("one rendition: a split of one branch, one output", () => {
+    const args = hlsLadderArgs(job({ source: { width: 320, height: 180 }, renditions: ladderFor(180) }));
+    expect(arg(args, "-filter_complex")).toBe("[0:v:0]fps=25,split=1[s0];[s0]scale=320:180:flags=bicubic,setsar=1[v0]");
+    expect(outputs(args).map((o) => o.file)).toEqual(["/tmp/out/180p/index.m3u8"]);
+  });
+
+  it("the sprite is one more branch of the same split and one more output: a single JPEG frame", () => {
+    const plan = planThumbnails(60, { width: 1920, height: 1080 });
+    const args = hlsLadderArgs(job({ sprite: { filter: spriteFilter(plan), file: "/tmp/out/thumbnails.jpg" } }));
+    expect(args.filter((a) => a === "-i")).toHaveLength(1);
+    const graph = arg(args, "-filter_complex")!.split(";");
+    expect(graph[0]).toBe("[0:v:0]fps=25,split=4[s0][s1][s2][s3]");
+    expect(graph[4]).toBe(`[s3]${spriteFilter(plan)}[sprite]`);
+    const outs = outputs(args);
+    expect(outs.map((o) => o.file)).toEqual(["/tmp/out/1080p/index.m3u8", "/tmp/out/720p/index.m3u8", "/tmp/out/360p/index.m3u8", "/tmp/out/thumbnails.jpg"]);
+    expect(outs[3].options).toEqual(["-map", "[sprite]", "-frames:v", "1", "-q:v", "5"]);
+  });
+
+  it("lavfi inputs with a pre-filter (the seed): drawtext before the frame rate and the split", () => {
+    const args = hlsLadderArgs(
+      job({
+        inputArgs: ["-f", "lavfi", "-i", "testsrc2=s=640x360:r=25:d=6", "-f", "lavfi", "-i", "sine=f=440:d=6"],
+        video: "0:v",
+        audio: "1:a",
+        preFilter: "drawtext=text='a\\, b'",
+        source: { width: 640, height: 360 },
+        renditions: ladderFor(360),
+        segmentSeconds: 2,
+      }),
+    );
+    expect(arg(args, "-filter_complex")).toBe(
+      "[0:v]drawtext=text='a\\, b',fps=25,split=2[s0][s1];[s0]scale=640:360:flags=bicubic,setsar=1[v0];[s1]scale=320:180:flags=bicubic,setsar=1[v1]",
+    );
+    expect(outputs(args).map(({ options }) => all(options, "-map"))).toEqual([
+      ["[v0]", "1:a"],
+      ["[v1]", "1:a"],
+    ]);
   });
 
   it("the worker's segment length is ~6 s", () => {
@@ -227,5 +316,7 @@ describe("progressSeconds", () => {
     expect(progressSeconds("frame=10\nout_time_us=2500000\nout_time=00:00:02.500000\n")).toBe(2.5);
     expect(progressSeconds("out_time_ms=1000000\n")).toBe(1);
     expect(progressSeconds("progress=continue\n")).toBeNull();
+    // Two reports in one chunk: the later one.
+    expect(progressSeconds("out_time_us=1000000\nprogress=continue\nout_time_us=3000000\nprogress=continue\n")).toBe(3);
   });
 });
