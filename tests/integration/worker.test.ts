@@ -178,7 +178,9 @@ function midTranscode(jobId: string, assetId: string, log: string[]) {
       seen = `job ${j?.state}, progress ${a.progress}, asset ${a.status}`;
       return j?.state === "active" && (a.progress ?? 0) > 5 && (a.progress ?? 0) < 85 ? j : null;
     },
-    30_000,
+    // A child worker starts (tsx), fetches, downloads and probes before any progress: on a
+    // loaded 2-core machine that alone has taken close to 30 s.
+    60_000,
     50,
   );
 }
