@@ -2,7 +2,7 @@
  * Uploads: a video of 1 GiB (quick: 16 MiB, the multipart threshold) sent the way the
  * instructor's browser sends it — POST /api/uploads, part URLs asked for on demand in batches,
  * PARALLEL_PARTS parts at a time to presigned part URLs, then POST …/complete, which assembles
- * the parts, copies the upload to its final key and verifies the copy (ADR 032, 046) — against
+ * the parts at the video's original key and verifies that object there (ADR 032, 046, 053) — against
  * one plain PUT of the same bytes to a presigned URL of the same storage. Ratio: plain time /
  * multipart time (≥ 0.80). The app's RSS before and after: flat, since bytes never pass through
  * it. The browser's pure protocol (components/uploads/protocol.ts) decides batches, order and

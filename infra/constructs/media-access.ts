@@ -9,7 +9,8 @@ import { MEDIA_PREFIXES } from "./storage";
  * The app takes uploads under sources/ (its role must allow what the browser does with the
  * presigned URLs it signs: PutObject covers single PUTs and multipart create/part/complete;
  * ListParts for resuming; abort and delete for cancelled, refused or finished uploads; GetObject
- * to read covers and captions and as the source of a copy). It writes verified media under
+ * to read covers and captions and as the source of a copy), and multipart videos at their
+ * original key under originals/ (ADR 053: PutObject and abort below, ListParts here). It writes verified media under
  * courses/ (covers, captions, attachments copied from their upload) and originals/ (video
  * originals copied from their upload), reads them back to verify (HeadObject = GetObject),
  * aborts a failed copy in parts, and deletes what it owns. HeadBucket and listing a folder
@@ -31,6 +32,13 @@ export function grantAppMediaAccess(role: iam.IRole, bucket: s3.IBucket): void {
     }),
   );
   role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: "AppTakesMultipartVideosAtOriginals",
+      actions: ["s3:ListMultipartUploadParts"],
+      resources: [bucket.arnForObjects(`${MEDIA_PREFIXES.originals}*`)],
+    }),
+  );
+  role.addToPrincipalPolicy(
     new iam.PolicyStatement({ sid: "AppListsMediaFolders", actions: ["s3:ListBucket"], resources: [bucket.bucketArn] }),
   );
 }
@@ -40,7 +48,8 @@ export function grantAppMediaAccess(role: iam.IRole, bucket: s3.IBucket): void {
  * which presigned URLs may still rewrite), writes the HLS ladder, poster and thumbnails into
  * the lesson's folder, and deletes stale outputs and what a replaced video or an abandoned
  * upload leaves (its original, its upload object; the scheduled purge aborts abandoned
- * multipart uploads). It may list under courses/ only.
+ * multipart uploads: under sources/, and multipart videos under originals/, ADR 053). It may
+ * list under courses/ only.
  */
 export function grantWorkerMediaAccess(role: iam.IRole, bucket: s3.IBucket): void {
   role.addToPrincipalPolicy(
@@ -64,7 +73,7 @@ export function grantWorkerMediaAccess(role: iam.IRole, bucket: s3.IBucket): voi
     new iam.PolicyStatement({
       sid: "WorkerAbortsAbandonedUploads",
       actions: ["s3:AbortMultipartUpload"],
-      resources: [bucket.arnForObjects(`${MEDIA_PREFIXES.sources}*`)],
+      resources: [bucket.arnForObjects(`${MEDIA_PREFIXES.sources}*`), bucket.arnForObjects(`${MEDIA_PREFIXES.originals}*`)],
     }),
   );
   role.addToPrincipalPolicy(

@@ -8,12 +8,15 @@ import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
+import { commitPart, partTempFile, withUploadLock } from "./embedded-store";
+
 /**
  * What s3rver 3.7 lacks and the app uses, answered ahead of its router from its own store
  * (loopback only). Like s3rver itself with SigV4, these check the access key id (S3RVER), not
  * the signature.
  * - ListParts (`GET ?uploadId`) and AbortMultipartUpload (`DELETE ?uploadId`): s3rver answers 405.
- * - UploadPartCopy (`PUT ?partNumber&uploadId` + `x-amz-copy-source`): s3rver answers 501.
+ * - UploadPartCopy (`PUT ?partNumber&uploadId` + `x-amz-copy-source`): s3rver answers 501 (the part is
+ *   committed like an UploadPart, ./embedded-store.ts).
  * - CopyObject's `x-amz-copy-source-if-match` (s3rver ignores it: answered 412 here when the
  *   source's ETag differs), and a replaced destination's stale ETag (s3rver keeps the old
  *   `.md5` when it copies with replaced metadata: removed here so it is recomputed).
@@ -135,7 +138,8 @@ export function multipartEmulation(directory: string) {
     if (!dir) return noSuchUpload(ctx, uploadId);
 
     if (ctx.method === "DELETE") {
-      await fs.rm(dir, { recursive: true, force: true });
+      // Under the upload's lock: a part being committed or a completion in progress goes first.
+      await withUploadLock(dir, () => fs.rm(dir, { recursive: true, force: true }));
       return answer(ctx, 204, null);
     }
 
@@ -211,8 +215,21 @@ export function copyEmulation(directory: string) {
     if (!dir) return noSuchUpload(ctx, uploadId);
     const range = copyRange(ctx.headers["x-amz-copy-source-range"], stat.size);
     if (!range) return refuse(ctx, 400, "InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
-    const md5 = await copyWithMd5(sourceFile, path.join(dir, String(partNumber)), range);
-    await fs.writeFile(path.join(dir, `${partNumber}.md5`), md5);
+    // Written beside the parts, then committed like an UploadPart (./embedded-store.ts): one pass, one MD5.
+    const tmp = partTempFile(dir, partNumber);
+    let md5: string;
+    try {
+      md5 = await copyWithMd5(sourceFile, tmp, range);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    try {
+      await commitPart(dir, uploadId, partNumber, tmp, md5);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === "NoSuchUpload") return noSuchUpload(ctx, uploadId);
+      throw err;
+    }
     answer(
       ctx,
       200,

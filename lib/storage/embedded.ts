@@ -6,6 +6,7 @@ import path from "node:path";
 import S3rver from "s3rver";
 
 import { BUCKET_PATTERN, copyEmulation, escapeXml, multipartEmulation, refuseAnonymous } from "./embedded-shims";
+import { MultipartFilesystemStore } from "./embedded-store";
 
 export interface EmbeddedStorageOptions {
   /** Where s3rver keeps buckets and objects (created if missing). */
@@ -73,6 +74,8 @@ export async function startEmbeddedStorage(options: EmbeddedStorageOptions): Pro
     resetOnClose: false,
     configureBuckets: [{ name: bucket, configs: corsOrigins.length > 0 ? [corsConfigurationXml(corsOrigins)] : [] }],
   });
+  // S3's multipart semantics and a join without a second pass of MD5 (ADR 053).
+  server.store = server.context.store = new MultipartFilesystemStore(path.resolve(directory));
   // Ahead of s3rver's own router (Koa composes `middleware` when the server starts): first the
   // refusal of anonymous requests, then the copy and multipart shims.
   type Middleware = (typeof server.middleware)[number];

@@ -29,8 +29,37 @@ declare module "s3rver" {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     reset(): void;
+    /** The object store (replaced by ./embedded-store.ts before the server runs). */
+    store: unknown;
+    context: { store: unknown };
     on(event: "event", listener: (event: unknown) => void): this;
   }
 
   export = S3rver;
+}
+
+declare module "s3rver/lib/stores/filesystem" {
+  import type { Readable } from "node:stream";
+
+  /** s3rver 3.x's filesystem store (the methods ./embedded-store.ts uses or overrides). */
+  class FilesystemStore {
+    constructor(rootDirectory: string);
+    rootDirectory: string;
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
+    putPart(bucket: string, uploadId: string, partNumber: number | string, content: Readable): Promise<{ size: number; md5: string }>;
+    putObjectMultipart(bucket: string, uploadId: string, parts: Array<{ number: number; etag: string }>): Promise<{ size: number; md5: string }>;
+  }
+  export = FilesystemStore;
+}
+
+declare module "s3rver/lib/models/error" {
+  /** s3rver's S3 error: rendered as S3's XML error with `status`. */
+  class S3Error extends Error {
+    constructor(code: string, message: string, detail?: Record<string, string>);
+    code: string;
+    status: number;
+    expose: boolean;
+  }
+  export = S3Error;
 }

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { ConflictError, NotFoundError, UnauthenticatedError, ValidationError } from "@/lib/errors";
 import type { Asset, Upload } from "@/lib/generated/prisma/client";
 import { storage } from "@/lib/storage/instance";
+import { SOURCES_PREFIX } from "@/lib/storage/keys";
 import { parseInput } from "@/lib/validation";
 import { UPLOAD_URL_SECONDS } from "./rules";
 import { idSchema } from "./schemas";
@@ -66,6 +67,8 @@ export function planOf(upload: UploadRecord) {
  * The headers of what viewers get are set by the server when it copies the verified file.
  */
 export async function presignWholeFile(upload: Pick<UploadRecord, "key" | "contentType" | "bytes">): Promise<SignedRequest> {
+  // A PUT URL can rewrite its key until it expires: only ever for an upload key under sources/ (ADR 046, 053).
+  if (!upload.key.startsWith(SOURCES_PREFIX)) throw new Error(`presignWholeFile: ${upload.key} is not an upload key under ${SOURCES_PREFIX}`);
   const put = await storage().presignPut(upload.key, {
     expiresIn: UPLOAD_URL_SECONDS,
     contentType: upload.contentType,

@@ -15,7 +15,8 @@ import type { AssetView } from "./wire";
 /**
  * Step 5 of an upload: the verified bytes (lib/uploads/verify.ts) handed on per kind, then the
  * upload object deleted: nothing uses it any more (a later PUT with a still-valid URL leaves an
- * orphan under sources/ that the bucket's lifecycle rule expires; ADR 046).
+ * orphan under sources/ that the bucket's lifecycle rule expires; ADR 046) — unless it is the
+ * verified object itself (a multipart video assembled at its original key, ADR 053).
  */
 
 /** VIDEO: PROCESSING and a transcode job for the worker, together (one transaction); the worker reads the verified copy. */
@@ -93,8 +94,11 @@ export async function verifyAndFinish(upload: UploadRecord, asset: Asset): Promi
       await finishAttachment(upload, asset);
       break;
   }
-  await storage()
-    .deleteObject(upload.key)
-    .catch((err: unknown) => console.error("upload completion: could not delete the upload object", upload.key, err));
+  // A multipart video assembled at its original key is the verified object itself: it stays.
+  if (verified.key !== upload.key) {
+    await storage()
+      .deleteObject(upload.key)
+      .catch((err: unknown) => console.error("upload completion: could not delete the upload object", upload.key, err));
+  }
   return viewOf(asset.id);
 }

@@ -4,7 +4,7 @@ import { HLS_CONTENT_TYPE, removeAsset } from "@/lib/assets";
 import { db } from "@/lib/db";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { storage } from "@/lib/storage/instance";
-import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, sourceUploadKey } from "@/lib/storage/keys";
+import { courseCoverKey, lessonAttachmentKey, lessonCaptionKey, lessonVideoMasterKey, sourceUploadKey, videoOriginalKey } from "@/lib/storage/keys";
 import { parseInput } from "@/lib/validation";
 import { UPLOAD_TTL_SECONDS, appDeps, assetBytes, presignWholeFile, validation, withNumberBytes } from "./common";
 import { purgeExpiredUploads } from "./manage";
@@ -69,13 +69,16 @@ async function placementFor(kind: UploadKind, courseId: string, lessonId: string
 }
 
 /**
- * Keys from ids only (ADR 032): where the browser sends the bytes (`uploadKey`, always under
- * sources/: nothing serves it, ADR 046), and what the asset will be once finished
- * (`storageKey`, `contentType`).
+ * Keys from ids only (ADR 032): where the browser sends the bytes (`uploadKey`), and what the
+ * asset will be once finished (`storageKey`, `contentType`). A single PUT goes under sources/
+ * (nothing serves it; its presigned URL can rewrite it until it expires, so the server copies
+ * it, ADR 046). A multipart video goes straight to its original key under originals/ (never
+ * served): the server alone creates and completes it, and no part URL can change it once
+ * completed, so the completed object is the one verified (ADR 053).
  */
 function keysFor(
   kind: UploadKind,
-  ids: { courseId: string; assetId: string; placement: Placement; language?: string },
+  ids: { courseId: string; assetId: string; placement: Placement; language?: string; multipart: boolean },
   check: { ext: string; storedContentType: string },
 ): { uploadKey: string; storageKey: string; contentType: string } {
   const { courseId, assetId, placement } = ids;
@@ -83,7 +86,7 @@ function keysFor(
   const source = () => sourceUploadKey(courseId, assetId, check.ext);
   switch (kind) {
     case "VIDEO":
-      return { uploadKey: source(), storageKey: lessonVideoMasterKey(courseId, lessonId, assetId), contentType: HLS_CONTENT_TYPE };
+      return { uploadKey: ids.multipart ? videoOriginalKey(courseId, assetId) : source(), storageKey: lessonVideoMasterKey(courseId, lessonId, assetId), contentType: HLS_CONTENT_TYPE };
     case "IMAGE":
       return { uploadKey: source(), storageKey: courseCoverKey(courseId, assetId, "jpg"), contentType: "image/jpeg" };
     case "CAPTION":
@@ -133,7 +136,7 @@ export async function startUpload(viewer: Viewer | null, input: unknown): Promis
         label: kind === "CAPTION" ? data.label || languageLabel(data.language!) : null,
       },
     });
-    const { uploadKey, storageKey, contentType } = keysFor(kind, { courseId, assetId: created.id, placement, language: data.language }, check);
+    const { uploadKey, storageKey, contentType } = keysFor(kind, { courseId, assetId: created.id, placement, language: data.language, multipart: plan !== null }, check);
     const asset = await tx.asset.update({ where: { id: created.id }, data: { storageKey, contentType } });
     const upload = await tx.upload.create({
       data: {

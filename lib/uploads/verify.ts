@@ -12,13 +12,15 @@ import { KIND_RULES, baseType, checkFile, formatBytes } from "./rules";
 import { SNIFF_BYTES, checkContents, type SniffedFormat } from "./sniff";
 
 /**
- * Step 4 of an upload: the verified bytes are never the upload object itself, which the
- * upload's presigned URLs can still rewrite until they expire (ADR 046). A video or an
+ * Step 4 of an upload: the verified bytes are never an object a presigned URL can still
+ * rewrite (ADR 046). A single-PUT upload's object can be, until its URL expires: a video or an
  * attachment is copied by the server to its final key with headers the server sets, and THE
  * COPY is checked (size, headers, magic bytes); a cover or a caption file (a few MB) is read
- * once and checked and processed from that one buffer. A file that is not what it claims is
- * deleted (upload and copy) and its asset marked FAILED with a reason the instructor can read
- * (422).
+ * once and checked and processed from that one buffer. A multipart video was assembled by the
+ * server at its final key (originals/, headers fixed at creation), which no part URL can change
+ * once the upload is completed: that object is checked where it is, without a copy (ADR 053).
+ * A file that is not what it claims is deleted (upload and copy) and its asset marked FAILED
+ * with a reason the instructor can read (422).
  */
 
 /** Cache-Control of objects that never change under their key (ids only, written once). */
@@ -90,12 +92,40 @@ function finalCopy(upload: UploadRecord, asset: Asset): { key: string; contentTy
   return { key: asset.storageKey, contentType: upload.contentType, contentDisposition: contentDisposition(upload.fileName), cacheControl: IMMUTABLE };
 }
 
-/** VIDEO, ATTACHMENT: copied (that version of the upload only) to the final key, then the copy is checked. */
+/**
+ * A multipart upload the server completed at the final key itself (a video's original): no
+ * presigned URL can write that object any more (part URLs die with the upload id at
+ * completion; the app never presigns a PUT outside sources/), so it needs no copy (ADR 053).
+ */
+export function assembledInPlace(upload: UploadRecord, asset: Asset): boolean {
+  return upload.multipartId !== null && upload.key === finalCopy(upload, asset).key;
+}
+
+/** The size, headers and magic bytes of the verified object at `key`. */
+async function checkObject(upload: UploadRecord, asset: Asset, key: string, copyKey?: string): Promise<Verified> {
+  const s = storage();
+  const object = await s.headObject(key);
+  if (!object) throw new Error(`upload verification: ${key} is missing`);
+  await checkHeaders(upload, object, copyKey);
+  if (asset.kind === "ATTACHMENT" && !(object.contentDisposition ?? "").startsWith("attachment")) {
+    return fail(upload, "The file was stored without its download name: upload it again.", copyKey);
+  }
+  const sniffLength = Math.min(SNIFF_BYTES, upload.bytes);
+  const got = await s.getObject(key, { range: { start: 0, end: sniffLength - 1 } });
+  const format = await checkMagic(upload, asset, await readAll(got.body, SNIFF_BYTES), copyKey);
+  return { format, key };
+}
+
+/**
+ * VIDEO, ATTACHMENT: copied (that version of the upload only) to the final key, then the copy
+ * is checked; a multipart video assembled at its final key is checked there.
+ */
 async function copyAndCheck(upload: UploadRecord, asset: Asset): Promise<Verified> {
   const s = storage();
   const head = await s.headObject(upload.key);
   if (!head) return notReceived(asset.id);
   await checkHeaders(upload, head);
+  if (assembledInPlace(upload, asset)) return checkObject(upload, asset, upload.key);
   const target = finalCopy(upload, asset);
   try {
     await s.copyObject(upload.key, target.key, { ...target, sourceSize: head.contentLength, ifMatch: head.etag });
@@ -104,16 +134,7 @@ async function copyAndCheck(upload: UploadRecord, asset: Asset): Promise<Verifie
     await release(asset.id);
     throw new ConflictError("The file changed in storage while it was being checked: finish the upload again.");
   }
-  const copy = await s.headObject(target.key);
-  if (!copy) throw new Error(`upload verification: the copy ${target.key} is missing`);
-  await checkHeaders(upload, copy, target.key);
-  if (asset.kind === "ATTACHMENT" && !(copy.contentDisposition ?? "").startsWith("attachment")) {
-    return fail(upload, "The file was stored without its download name: upload it again.", target.key);
-  }
-  const sniffLength = Math.min(SNIFF_BYTES, upload.bytes);
-  const got = await s.getObject(target.key, { range: { start: 0, end: sniffLength - 1 } });
-  const format = await checkMagic(upload, asset, await readAll(got.body, SNIFF_BYTES), target.key);
-  return { format, key: target.key };
+  return checkObject(upload, asset, target.key, target.key);
 }
 
 /** IMAGE, CAPTION (a few MB at most): read once; that buffer is checked, then processed. */

@@ -52,7 +52,7 @@ describe("IAM", () => {
     }
   });
 
-  it("lets the app take uploads under sources/ only, and copy, verify and delete media under courses/ and originals/", () => {
+  it("lets the app take uploads under sources/ (multipart videos at originals/), and copy, verify and delete media under courses/ and originals/", () => {
     const bucket = logicalIdOf(plain.template, "AWS::S3::Bucket", "MediaBucket");
     const role = logicalIdOf(plain.template, "AWS::IAM::Role", "ServicesAppTaskTaskRole");
     expect(statementsByRole(plain)[role]).toEqual([
@@ -68,6 +68,8 @@ describe("IAM", () => {
         Action: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
         Resource: [objects(bucket, "courses/*"), objects(bucket, "originals/*")],
       },
+      // Multipart videos are assembled at their original key (ADR 053): resuming lists their parts.
+      { Sid: "AppTakesMultipartVideosAtOriginals", Effect: "Allow", Action: "s3:ListMultipartUploadParts", Resource: objects(bucket, "originals/*") },
       { Sid: "AppListsMediaFolders", Effect: "Allow", Action: "s3:ListBucket", Resource: { "Fn::GetAtt": [bucket, "Arn"] } },
     ]);
   });
@@ -86,7 +88,12 @@ describe("IAM", () => {
         Resource: [objects(bucket, "courses/*"), objects(bucket, "originals/*"), objects(bucket, "sources/*")],
       },
       // The scheduled purge of abandoned uploads aborts their multipart uploads (lib/assets removeAsset).
-      { Sid: "WorkerAbortsAbandonedUploads", Effect: "Allow", Action: "s3:AbortMultipartUpload", Resource: objects(bucket, "sources/*") },
+      {
+        Sid: "WorkerAbortsAbandonedUploads",
+        Effect: "Allow",
+        Action: "s3:AbortMultipartUpload",
+        Resource: [objects(bucket, "originals/*"), objects(bucket, "sources/*")],
+      },
       {
         Sid: "WorkerListsLessonFolders",
         Effect: "Allow",

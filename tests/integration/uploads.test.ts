@@ -219,7 +219,8 @@ describe("video (multipart, resumable)", () => {
     });
     expect(started.transfer).toEqual({ method: "MULTIPART", partSize: 8 * MB, partCount: 3 });
     const upload = await db.upload.findUniqueOrThrow({ where: { id: started.uploadId } });
-    expect(upload.key).toBe(keys.sourceUploadKey(courseId, started.assetId, "mp4"));
+    // A multipart video is assembled by the server at its original key, never served (ADR 053).
+    expect(upload.key).toBe(keys.videoOriginalKey(courseId, started.assetId));
     expect(upload.multipartId).toBeTruthy();
 
     // Another video for the same lesson cannot start meanwhile.
@@ -263,13 +264,26 @@ describe("video (multipart, resumable)", () => {
     });
     expect(view).toMatchObject({ id: started.assetId, kind: "VIDEO", status: "PROCESSING", progress: 0, bytes: source.length });
 
-    // The worker gets the server's copy of the upload; the upload object itself is gone.
+    // The worker gets the object the server completed and checked, where it was assembled: no copy, nothing under sources/.
     const original = keys.videoOriginalKey(courseId, started.assetId);
     const stored = await readObject(original);
     expect(stored.length).toBe(source.length);
     expect(sha256(stored)).toBe(sha256(source));
-    expect((await store.headObject(original))?.contentType).toBe("video/mp4");
-    expect(await store.headObject(upload.key)).toBeNull();
+    const checked = await store.headObject(original);
+    expect(checked?.contentType).toBe("video/mp4");
+    expect(await store.headObject(keys.sourceUploadKey(courseId, started.assetId, "mp4"))).toBeNull();
+
+    // The part URLs, still within their 15 minutes, can no longer change it: the upload id died at completion.
+    const hostile = Buffer.from("#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n".padEnd(8 * MB, " "));
+    for (const p of [...first.parts, ...rest.parts]) {
+      const res = await put(p.url, p.partNumber === 3 ? hostile.subarray(0, p.bytes) : hostile, p.headers);
+      expect(res.status).toBe(404);
+    }
+    expect(await store.headObject(original)).toEqual(checked);
+    expect(sha256(await readObject(original))).toBe(sha256(source));
+    // Nor can finishing again reassemble it: the asset has moved on.
+    expect((await uploads.completeUpload(instructor, started.uploadId, {})).status).toBe("PROCESSING");
+    expect(await store.headObject(original)).toEqual(checked);
 
     const jobs = await transcodeJobsOf(db, started.assetId);
     expect(jobs).toHaveLength(1);
