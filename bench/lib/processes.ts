@@ -150,3 +150,18 @@ export function rssOf(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * CPU time (user + system) a process has used, in seconds (/proc/<pid>/stat, clock ticks of
+ * 1/100 s); null when it is gone. Per request, a figure a busy neighbour hardly moves.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
