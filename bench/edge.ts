@@ -29,7 +29,7 @@ import { createStorage } from "@/lib/storage/s3";
 import { cacheControlFor } from "@/worker/plan";
 import { expectPage } from "./lib/http";
 import { medianRun, sleep } from "./lib/measure";
-import { cpuSecondsOf, rssOf } from "./lib/processes";
+import { cpuSecondsWithChildren, rssOf } from "./lib/processes";
 import { check, compareRounds, figure, type Bench, type BenchResult } from "./lib/result";
 import { errorCount, runWrk, type WrkResult } from "./lib/wrk";
 
@@ -119,9 +119,9 @@ export const edge: Bench = async (ctx) => {
   ctx.log(`edge: ${rounds} round(s) of ${ctx.seconds} s against the unverified edge and nginx`);
   /** A load run with the CPU time the server process spent on it, per request. */
   const measured = async (origin: string, pid: number) => {
-    const cpu0 = cpuSecondsOf(pid) ?? 0;
+    const cpu0 = cpuSecondsWithChildren(pid) ?? 0;
     const r = await load(origin, ctx.seconds);
-    return { ...r, cpuUsPerRequest: (((cpuSecondsOf(pid) ?? 0) - cpu0) * 1e6) / Math.max(1, r.requests) };
+    return { ...r, cpuUsPerRequest: (((cpuSecondsWithChildren(pid) ?? 0) - cpu0) * 1e6) / Math.max(1, r.requests) };
   };
   type Run = Awaited<ReturnType<typeof measured>>;
   const m = { edge: [] as Run[], unverified: [] as Run[], nginx: [] as Run[] };

@@ -165,3 +165,16 @@ export function cpuSecondsOf(pid: number): number | null {
     return null;
   }
 }
+
+/** `cpuSecondsOf` the process plus its living children (nginx: the master and its worker). */
+export function cpuSecondsWithChildren(pid: number): number | null {
+  const own = cpuSecondsOf(pid);
+  if (own === null) return null;
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    children = [];
+  }
+  return children.reduce((sum, child) => sum + (cpuSecondsOf(child) ?? 0), own);
+}
