@@ -5,11 +5,15 @@
  *  - against nginx serving the same bytes from disk (sendfile, one worker process like the
  *    single-process edge): ≥ 0.30 of its rate;
  *  - against the same edge with verification switched off (EDGE_VERIFY=off): overhead ≤ 10 %;
+ *    the two edges run side by side in each round, in alternating order (ABBA), and the ratio
+ *    is the median of the per-round ratios; each edge's CPU time per request (/proc) is kept
+ *    too, a figure a busy neighbour hardly moves;
  *  - storage reads per 1,000 requests while warm (from /_edge/metrics): at most one per
  *    distinct object;
  *  - a soak at 200 connections (60 s; quick: 2 s): every response inside 2 s (wrk's timeout at
  *    2 s counts the late ones), and flat RSS (sampled from /proc every second): at the end at
- *    most 64 MiB above the start, after the warm-up and the comparisons.
+ *    most 64 MiB above the start, after the warm-up and the comparisons. nginx gets the same
+ *    soak, reported next to it as context (the load generator and the machine are shared).
  * The segments are written as the worker writes them (immutable Cache-Control), so the edge
  * caches them (ADR 037). The load generator shares the 2 cores with the server it measures:
  * each server is measured alone, in turns, with wrk on 2 threads.
@@ -24,9 +28,9 @@ import { lessonFolder, objectKeyToUrlPath } from "@/lib/storage/keys";
 import { createStorage } from "@/lib/storage/s3";
 import { cacheControlFor } from "@/worker/plan";
 import { expectPage } from "./lib/http";
-import { interleaved, medianRun, sleep } from "./lib/measure";
-import { rssOf } from "./lib/processes";
-import { check, compare, type Bench, type BenchResult } from "./lib/result";
+import { medianRun, sleep } from "./lib/measure";
+import { cpuSecondsWithChildren, rssOf } from "./lib/processes";
+import { check, compareRounds, figure, type Bench, type BenchResult } from "./lib/result";
 import { errorCount, runWrk, type WrkResult } from "./lib/wrk";
 
 const SEGMENTS = 8;
@@ -111,40 +115,63 @@ export const edge: Bench = async (ctx) => {
   for (const origin of [verified.url, unverified.url, nginx.url]) await load(origin, ctx.quick ? 1 : 3);
 
   const before = await metrics(verified.url);
-  const rounds = ctx.quick ? 1 : 3;
-  ctx.log(`edge: ${rounds} round(s) of ${ctx.seconds} s against nginx and the unverified edge`);
-  const m = await interleaved(
-    rounds,
-    { edge: () => load(verified.url, ctx.seconds), nginx: () => load(nginx.url, ctx.seconds), unverified: () => load(unverified.url, ctx.seconds) },
-    (r: WrkResult) => r.rps,
-  );
-  const failed = [...m.edge.all, ...m.nginx.all, ...m.unverified.all].reduce((n, r) => n + errorCount(r), 0);
+  const rounds = ctx.quick ? 1 : 5;
+  ctx.log(`edge: ${rounds} round(s) of ${ctx.seconds} s against the unverified edge and nginx`);
+  /** A load run with the CPU time the server process spent on it, per request. */
+  const measured = async (origin: string, pid: number) => {
+    const cpu0 = cpuSecondsWithChildren(pid) ?? 0;
+    const r = await load(origin, ctx.seconds);
+    return { ...r, cpuUsPerRequest: (((cpuSecondsWithChildren(pid) ?? 0) - cpu0) * 1e6) / Math.max(1, r.requests) };
+  };
+  type Run = Awaited<ReturnType<typeof measured>>;
+  const m = { edge: [] as Run[], unverified: [] as Run[], nginx: [] as Run[] };
+  for (let round = 0; round < rounds; round++) {
+    // ABBA: neither edge always goes first; the pair is measured back to back.
+    const pair = [
+      async () => m.edge.push(await measured(verified.url, verified.pid)),
+      async () => m.unverified.push(await measured(unverified.url, unverified.pid)),
+    ];
+    for (const run of round % 2 === 0 ? pair : pair.reverse()) await run();
+    m.nginx.push(await measured(nginx.url, nginx.pid));
+  }
+  const failed = [...m.edge, ...m.nginx, ...m.unverified].reduce((n, r) => n + errorCount(r), 0);
   if (failed > 0) throw new Error(`bench: ${failed} errors while loading the edge or nginx`);
 
   const soakSeconds = ctx.quick ? 2 : 60;
   ctx.log(`edge: soak, ${SOAK_CONNECTIONS} connections for ${soakSeconds} s`);
   const soak = await sampleRss(verified.pid, load(verified.url, soakSeconds, SOAK_CONNECTIONS, 2));
   const after = await metrics(verified.url);
+  ctx.log(`edge: the same soak against nginx (context)`);
+  const nginxSoak = await load(nginx.url, soakSeconds, SOAK_CONNECTIONS, 2);
 
-  const requests = [...m.edge.all, soak.value].reduce((n, r) => n + r.requests, 0);
+  const requests = [...m.edge, soak.value].reduce((n, r) => n + r.requests, 0);
   const reads = after.storage.gets + after.storage.heads - (before.storage.gets + before.storage.heads);
   const readsPer1000 = (reads / Math.max(1, requests)) * 1000;
-  const edgeRun = medianRun(m.edge.all, (r) => r.rps);
-  const nginxRun = medianRun(m.nginx.all, (r) => r.rps);
-  const unverifiedRun = medianRun(m.unverified.all, (r) => r.rps);
+  const rps = (runs: Run[]) => runs.map((r) => r.rps);
+  const edgeRun = medianRun(m.edge, (r) => r.rps);
+  const nginxRun = medianRun(m.nginx, (r) => r.rps);
+  const unverifiedRun = medianRun(m.unverified, (r) => r.rps);
   const s = soak.value;
   const late = s.errors.timeout;
   const perRun = (runs: WrkResult[]) => runs.map((r) => r.rps.toFixed(0)).join(" ");
+  const cpuUs = (runs: Run[]) => Math.round(medianRun(runs, (r) => r.cpuUsPerRequest).cpuUsPerRequest);
   const results: BenchResult[] = [
-    compare(`edge: 1 MiB segments, signed cookies, ${CONNECTIONS} conn., vs nginx from disk`, "req/s", m.edge.median, m.nginx.median, { op: ">=", value: 0.3 }, {
+    compareRounds(`edge: 1 MiB segments, signed cookies, ${CONNECTIONS} conn., vs nginx from disk`, "req/s", rps(m.edge), rps(m.nginx), { op: ">=", value: 0.3 }, {
       p50Ms: edgeRun.latencyMs.p50,
       p99Ms: edgeRun.latencyMs.p99,
-      extra: { edgeRps: perRun(m.edge.all), nginxRps: perRun(m.nginx.all), nginxP50Ms: nginxRun.latencyMs.p50, nginxP99Ms: nginxRun.latencyMs.p99, wrkThreads: THREADS },
+      extra: { edgeRps: perRun(m.edge), nginxRps: perRun(m.nginx), nginxP50Ms: nginxRun.latencyMs.p50, nginxP99Ms: nginxRun.latencyMs.p99, wrkThreads: THREADS },
     }),
-    compare(`edge: same load, verification on vs EDGE_VERIFY=off`, "req/s", m.edge.median, m.unverified.median, { op: ">=", value: 0.9 }, {
+    compareRounds(`edge: same load, verification on vs EDGE_VERIFY=off`, "req/s", rps(m.edge), rps(m.unverified), { op: ">=", value: 0.9 }, {
       p50Ms: edgeRun.latencyMs.p50,
       p99Ms: edgeRun.latencyMs.p99,
-      extra: { unverifiedRps: perRun(m.unverified.all), unverifiedP50Ms: unverifiedRun.latencyMs.p50, unverifiedP99Ms: unverifiedRun.latencyMs.p99 },
+      extra: {
+        unverifiedRps: perRun(m.unverified),
+        unverifiedP50Ms: unverifiedRun.latencyMs.p50,
+        unverifiedP99Ms: unverifiedRun.latencyMs.p99,
+        edgeCpuUsPerRequest: cpuUs(m.edge),
+        unverifiedCpuUsPerRequest: cpuUs(m.unverified),
+        nginxCpuUsPerRequest: cpuUs(m.nginx),
+      },
     }),
     check(`edge: storage reads per 1,000 requests, warm (${SEGMENTS} distinct objects)`, "reads/1k req", readsPer1000, `≤ 1 per distinct object (≤ ${SEGMENTS})`, readsPer1000 <= SEGMENTS, {
       baseline: SEGMENTS,
@@ -160,6 +187,11 @@ export const edge: Bench = async (ctx) => {
       baseline: soak.start / MiB,
       ratio: soak.end / Math.max(1, soak.start),
       extra: { peakMiB: Math.round(soak.peak / MiB), metricsRssMiB: Math.round(after.rss / MiB) },
+    }),
+    figure(`nginx, same soak (context): responses past 2 s`, "responses", nginxSoak.errors.timeout, {
+      p50Ms: nginxSoak.latencyMs.p50,
+      p99Ms: nginxSoak.latencyMs.p99,
+      extra: { requests: nginxSoak.requests, rps: Math.round(nginxSoak.rps), otherErrors: errorCount(nginxSoak) - nginxSoak.errors.timeout, maxMsOfTheRest: nginxSoak.latencyMs.max },
     }),
   ];
   return results;

@@ -150,3 +150,31 @@ export function rssOf(pid: number): number | null {
     return null;
   }
 }
+
+/**
+ * CPU time (user + system) a process has used, in seconds (/proc/<pid>/stat, clock ticks of
+ * 1/100 s); null when it is gone. Per request, a figure a busy neighbour hardly moves.
+ */
+export function cpuSecondsOf(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** `cpuSecondsOf` the process plus its living children (nginx: the master and its worker). */
+export function cpuSecondsWithChildren(pid: number): number | null {
+  const own = cpuSecondsOf(pid);
+  if (own === null) return null;
+  let children: number[] = [];
+  try {
+    children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    children = [];
+  }
+  return children.reduce((sum, child) => sum + (cpuSecondsOf(child) ?? 0), own);
+}

@@ -21,7 +21,10 @@ import { createHash, createPublicKey, verify as cryptoVerify, type KeyObject } f
 import { cfBase64Decode } from "./base64";
 import { ipInCidr, matchResource } from "./match";
 import { cannedPolicy, isValidEpoch, parsePolicy, type ParsedPolicy } from "./policy";
+import { SignatureCache } from "./signature-cache";
 import { HASH_ALGORITHM_SHA256, MAX_URL_BYTES, SIGNING_COOKIES, isSigningQueryParam, type HashAlgorithm } from "./wire";
+
+export { SignatureCache };
 
 export type EdgeErrorCode = "MissingKey" | "InvalidKey" | "MalformedSignature" | "MalformedPolicy" | "AccessDenied";
 
@@ -94,7 +97,9 @@ export const EDGE_ERROR_MESSAGES: Readonly<Record<EdgeErrorCode, string>> = {
   AccessDenied: "Access denied",
 };
 
-function deny(code: EdgeErrorCode, reason: DenyReason): EdgeDecision {
+type DenyDecision = Extract<EdgeDecision, { ok: false }>;
+
+function deny(code: EdgeErrorCode, reason: DenyReason): DenyDecision {
   return { ok: false, status: 403, code, message: EDGE_ERROR_MESSAGES[code], reason };
 }
 
@@ -130,58 +135,7 @@ export function stripSigningParams(url: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Signature cache
-
-/**
- * Bounded LRU of crypto-verification results, keyed by a SHA-256 digest of
- * (key id, key fingerprint, hash algorithm, exact policy bytes, signature bytes). Only the
- * RSA/ECDSA verification is cached: expiry, not-before, resource and IP are evaluated on every
- * request. The key fingerprint makes a replaced key under the same id a different entry.
- * Both outcomes are cached; the digest keeps an entry at ~100 bytes whatever the policy size.
- */
-export class SignatureCache {
-  readonly maxEntries: number;
-  private readonly entries = new Map<string, boolean>();
-  hits = 0;
-  misses = 0;
-
-  constructor(maxEntries = 10_000) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new Error("SignatureCache maxEntries must be a positive integer");
-    this.maxEntries = maxEntries;
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  get(key: string): boolean | undefined {
-    const value = this.entries.get(key);
-    if (value === undefined) {
-      this.misses++;
-      return undefined;
-    }
-    this.hits++;
-    // Refresh recency: Map iteration order is insertion order.
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    return value;
-  }
-
-  set(key: string, value: boolean): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
-  }
-
-  clear(): void {
-    this.entries.clear();
-    this.hits = 0;
-    this.misses = 0;
-  }
-}
+// Signature cache (the class: ./signature-cache.ts)
 
 const fingerprints = new WeakMap<KeyObject, string>();
 
@@ -259,20 +213,95 @@ function credentialsFromQuery(parts: string[]): { creds: Credentials; duplicate:
   return { creds, duplicate };
 }
 
+/** A module-level function, not a closure per request (a closure costs an allocation, and more under tsx). */
+function cookieValue(cookies: Record<string, string>, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(cookies, name) ? cookies[name] : undefined;
+}
+
 function credentialsFromCookies(cookies: Record<string, string>): Credentials {
-  const get = (name: string): string | undefined =>
-    Object.prototype.hasOwnProperty.call(cookies, name) ? cookies[name] : undefined;
   return {
-    expires: get(SIGNING_COOKIES.expires),
-    policy: get(SIGNING_COOKIES.policy),
-    signature: get(SIGNING_COOKIES.signature),
-    keyPairId: get(SIGNING_COOKIES.keyPairId),
-    hashAlgorithm: get(SIGNING_COOKIES.hashAlgorithm),
+    expires: cookieValue(cookies, SIGNING_COOKIES.expires),
+    policy: cookieValue(cookies, SIGNING_COOKIES.policy),
+    signature: cookieValue(cookies, SIGNING_COOKIES.signature),
+    keyPairId: cookieValue(cookies, SIGNING_COOKIES.keyPairId),
+    hashAlgorithm: cookieValue(cookies, SIGNING_COOKIES.hashAlgorithm),
   };
 }
 
 const CANONICAL_UINT = /^(0|[1-9][0-9]{0,9})$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * The verified-tier key of credentials (ADR 054): everything steps 3-5 depend on besides the
+ * key, length-prefixed so that no two credential sets share a key. A canned policy is rebuilt
+ * from `Expires` and the URL, so both are part of it.
+ */
+function verifiedId(keyId: string, hash: HashAlgorithm, signature: string, creds: Credentials, originUrl: string): string {
+  const head = `${hash} ${keyId.length}:${keyId}${signature.length}:${signature}`;
+  return creds.expires !== undefined ? `${head}E${creds.expires.length}:${creds.expires}${originUrl}` : `${head}P${creds.policy}`;
+}
+
+/** Steps 3 (signature encoding) to 5 (the signature itself): the parsed policy, or the denial. */
+function checkSignedPolicy(
+  creds: Credentials & { signature: string },
+  duplicate: boolean,
+  originUrl: string,
+  keyId: string,
+  key: KeyObject,
+  hash: HashAlgorithm,
+  cache: SignatureCache | undefined,
+): ParsedPolicy | DenyDecision {
+  const signature = cfBase64Decode(creds.signature);
+  if (signature === null) return deny("MalformedSignature", "bad-signature-encoding");
+
+  // 4. The policy: canned (rebuilt from the URL) or custom (decoded, strictly parsed).
+  if (duplicate) return deny("MalformedPolicy", "duplicate-parameter");
+  if (creds.expires !== undefined && creds.policy !== undefined) return deny("MalformedPolicy", "expires-and-policy");
+  let policyBytes: Buffer;
+  let policy: ParsedPolicy;
+  if (creds.expires !== undefined) {
+    const expires = CANONICAL_UINT.test(creds.expires) ? Number(creds.expires) : NaN;
+    if (!isValidEpoch(expires)) return deny("MalformedPolicy", "bad-expires");
+    let text: string;
+    try {
+      text = cannedPolicy(originUrl, expires);
+    } catch {
+      // The URL holds characters no signer can have put in a policy: it cannot verify.
+      return deny("AccessDenied", "signature-mismatch");
+    }
+    policyBytes = Buffer.from(text, "utf8");
+    policy = { resource: originUrl, dateLessThan: expires };
+  } else if (creds.policy !== undefined) {
+    const decoded = cfBase64Decode(creds.policy);
+    if (decoded === null) return deny("MalformedPolicy", "bad-policy-encoding");
+    let text: string;
+    try {
+      text = utf8.decode(decoded);
+    } catch {
+      return deny("MalformedPolicy", "bad-policy-encoding");
+    }
+    const parsed = parsePolicy(text);
+    if (parsed === null) return deny("MalformedPolicy", "bad-policy");
+    policyBytes = decoded;
+    policy = parsed;
+  } else {
+    return deny("MalformedPolicy", "no-expires-or-policy");
+  }
+
+  // 5. Signature over the exact policy bytes (cached), then time, resource and IP (every time).
+  let valid: boolean | undefined;
+  let ck: string | undefined;
+  if (cache) {
+    ck = cacheKey(keyId, key, hash, policyBytes, signature);
+    valid = cache.get(ck);
+  }
+  if (valid === undefined) {
+    valid = verifySignature(key, hash, policyBytes, signature);
+    if (cache && ck !== undefined) cache.set(ck, valid);
+  }
+  if (!valid) return deny("AccessDenied", "signature-mismatch");
+  return policy;
+}
 
 /** Decides a viewer request as CloudFront would. Never throws (an internal error denies). */
 export function verifyRequest(req: EdgeRequest, opts: VerifyOptions): EdgeDecision {
@@ -318,56 +347,22 @@ function decide(req: EdgeRequest, opts: VerifyOptions): EdgeDecision {
   else if (creds.hashAlgorithm === HASH_ALGORITHM_SHA256) hash = "SHA256";
   else return deny("MalformedSignature", "bad-hash-algorithm");
   if (creds.signature === undefined || creds.signature === "") return deny("MalformedSignature", "missing-signature");
-  const signature = cfBase64Decode(creds.signature);
-  if (signature === null) return deny("MalformedSignature", "bad-signature-encoding");
 
-  // 4. The policy: canned (rebuilt from the URL) or custom (decoded, strictly parsed).
-  if (duplicate) return deny("MalformedPolicy", "duplicate-parameter");
-  if (creds.expires !== undefined && creds.policy !== undefined) return deny("MalformedPolicy", "expires-and-policy");
-  let policyBytes: Buffer;
-  let policy: ParsedPolicy;
-  if (creds.expires !== undefined) {
-    const expires = CANONICAL_UINT.test(creds.expires) ? Number(creds.expires) : NaN;
-    if (!isValidEpoch(expires)) return deny("MalformedPolicy", "bad-expires");
-    let text: string;
-    try {
-      text = cannedPolicy(originUrl, expires);
-    } catch {
-      // The URL holds characters no signer can have put in a policy: it cannot verify.
-      return deny("AccessDenied", "signature-mismatch");
-    }
-    policyBytes = Buffer.from(text, "utf8");
-    policy = { resource: originUrl, dateLessThan: expires };
-  } else if (creds.policy !== undefined) {
-    const decoded = cfBase64Decode(creds.policy);
-    if (decoded === null) return deny("MalformedPolicy", "bad-policy-encoding");
-    let text: string;
-    try {
-      text = utf8.decode(decoded);
-    } catch {
-      return deny("MalformedPolicy", "bad-policy-encoding");
-    }
-    const parsed = parsePolicy(text);
-    if (parsed === null) return deny("MalformedPolicy", "bad-policy");
-    policyBytes = decoded;
-    policy = parsed;
-  } else {
-    return deny("MalformedPolicy", "no-expires-or-policy");
+  // A repeat viewer: these exact credentials already passed steps 3-5 under this key (ADR 054).
+  let id: string | undefined;
+  let policy: ParsedPolicy | undefined;
+  if (opts.cache && !duplicate && (creds.expires === undefined) !== (creds.policy === undefined)) {
+    id = verifiedId(keyId, hash, creds.signature, creds, originUrl);
+    policy = opts.cache.getVerified(id, key);
+  }
+  if (policy === undefined) {
+    const checked = checkSignedPolicy({ ...creds, signature: creds.signature }, duplicate, originUrl, keyId, key, hash, opts.cache);
+    if ("ok" in checked) return checked;
+    policy = checked;
+    if (id !== undefined) opts.cache?.setVerified(id, key, policy);
   }
 
-  // 5. Signature over the exact policy bytes (cached), then time, resource and IP (every time).
-  let valid: boolean | undefined;
-  let ck: string | undefined;
-  if (opts.cache) {
-    ck = cacheKey(keyId, key, hash, policyBytes, signature);
-    valid = opts.cache.get(ck);
-  }
-  if (valid === undefined) {
-    valid = verifySignature(key, hash, policyBytes, signature);
-    if (opts.cache && ck !== undefined) opts.cache.set(ck, valid);
-  }
-  if (!valid) return deny("AccessDenied", "signature-mismatch");
-
+  // 5 (continued). Time, resource and IP: on every request, cached or not.
   if (req.now >= policy.dateLessThan) return deny("AccessDenied", "expired");
   if (policy.dateGreaterThan !== undefined && req.now <= policy.dateGreaterThan) return deny("AccessDenied", "not-yet-valid");
   // A custom policy without Resource grants every file behind the key (as CloudFront does).
