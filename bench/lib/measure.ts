@@ -1,3 +1,6 @@
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
+
 /**
  * Small measuring helpers shared by the modules: in-process operations per second, medians,
  * and alternating a candidate with its baseline so a noisy neighbour on a shared machine hits
@@ -29,6 +32,20 @@ export function opsPerSecond(fn: (i: number) => void, ms: number, start = 0, war
 }
 
 /**
+ * A full garbage collection, when one can be asked for: between two measured slices, so that a
+ * function's slice does not pay for the garbage the previous function left (the SDK signer's
+ * per-call PEM parsing leaves much more than ours; its collection landed in our slice).
+ */
+const collectGarbage: () => void = (() => {
+  try {
+    v8.setFlagsFromString("--expose-gc");
+    return runInNewContext("gc") as () => void;
+  } catch {
+    return () => undefined;
+  }
+})();
+
+/**
  * In-process rates of several functions measured in alternating short slices (a, b, c, a, b,
  * c, ...), so that a neighbour's load hits all of them alike: each function's rate per round.
  * `fn(i)` gets a fresh i on every call across rounds.
@@ -42,6 +59,7 @@ export function alternatingRates<K extends string>(fns: Record<K, (i: number) =>
     for (const k of keys) {
       const start = next;
       next += 1_000_000;
+      collectGarbage();
       rates[k].push(opsPerSecond(fns[k], sliceMs, start, round === 0 ? 100 : 5));
     }
   }

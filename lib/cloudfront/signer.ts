@@ -95,10 +95,18 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = f
   const signPolicy = (policy: string): string =>
     cfBase64Encode(cryptoSign(digest, Buffer.from(policy, "utf8"), key.privateKey));
   if (noop) return noopSigner(keyId, hashAlgorithm, hashSuffix, signPolicy("placeholder").length);
-  const identity = cache ? signingIdentity(keyId, key.publicKey) : null;
+  const scope = cache ? cache.scope(signingIdentity(keyId, key.publicKey), hashAlgorithm) : "";
   /** The same, from the cache when this key already signed this policy (valid until `expiresAt`). */
   const cachedSignature = (policy: string, expiresAt: number): string =>
-    cache && identity ? cache.signature(identity, hashAlgorithm, policy, expiresAt, () => signPolicy(policy)) : signPolicy(policy);
+    cache ? cache.signature(scope, `p${policy}`, expiresAt, () => signPolicy(policy)) : signPolicy(policy);
+  /**
+   * A canned policy's signature. The URL (JSON-safe, no space: checked) and the expiry determine
+   * the policy, so they are the key: shorter entries, and a hit builds no policy at all.
+   */
+  const cannedSignature = (url: string, expiresAt: number): string =>
+    cache
+      ? cache.signature(scope, `c${expiresAt} ${url}`, expiresAt, () => signPolicy(cannedPolicy(url, expiresAt)))
+      : signPolicy(cannedPolicy(url, expiresAt));
 
   const buildCustom = (opts: PolicyOptions): string =>
     customPolicy({
@@ -119,8 +127,7 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = f
 
     signUrl(url, { expiresAt }) {
       assertSignableUrl(url);
-      const policy = cannedPolicy(url, expiresAt);
-      return join(url, `Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${cachedSignature(policy, expiresAt)}${hashSuffix}`);
+      return join(url, `Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${cannedSignature(url, expiresAt)}${hashSuffix}`);
     },
 
     signUrlWithPolicy(url, opts) {

@@ -43,14 +43,12 @@ export function signingIdentity(id: string, publicKey: KeyObject): SigningIdenti
 }
 
 /**
- * The entry's key: (key id, fingerprint, hash algorithm, policy) as one string. The id is 1-128
- * characters of `A-Z a-z 0-9 . _ -` (key ring), the fingerprint fixed-length base64 and the
- * algorithm a fixed word, so the `\n`-joined prefix is unambiguous and the policy, last, needs
- * no length. The exact bytes rather than a digest of them (ADR 051): a SHA-256 per lookup cost
- * more than everything else the signer adds to `crypto.sign`; entries are bounded in bytes too.
+ * What identifies a signing key and algorithm, as one string: the id is 1-128 characters of
+ * `A-Z a-z 0-9 . _ -` (key ring), the fingerprint fixed-length base64 and the algorithm a fixed
+ * word, so the `\n`-joined string is unambiguous.
  */
-function entryKey(identity: SigningIdentity, hash: HashAlgorithm, policy: string): string {
-  return `${identity.id}\n${identity.fingerprint}\n${hash}\n${policy}`;
+function scopeName(identity: SigningIdentity, hash: HashAlgorithm): string {
+  return `${identity.id}\n${identity.fingerprint}\n${hash}`;
 }
 
 /** Memory an entry may take on average: the count bound applies first unless URLs are very long. */
@@ -59,6 +57,7 @@ export const ENTRY_BUDGET_BYTES = 1024;
 export class SigningCache {
   readonly maxEntries: number;
   private readonly lru: LRUCache<string, string> | null;
+  private readonly scopes = new Map<string, string>();
   private hitCount = 0;
   private missCount = 0;
 
@@ -78,26 +77,41 @@ export class SigningCache {
   }
 
   /**
-   * The signature of `policy` by `identity`: from the cache while the policy is still valid,
-   * else made by `sign()` and kept until `expiresAt` (epoch seconds, the policy's
-   * DateLessThan).
+   * The short prefix of this cache's keys for one signing key and hash algorithm (a number
+   * given on first use): a signer asks once, so that entries do not each carry the key id and
+   * fingerprint (ADR 051).
    */
-  signature(identity: SigningIdentity, hash: HashAlgorithm, policy: string, expiresAt: number, sign: () => string): string {
+  scope(identity: SigningIdentity, hash: HashAlgorithm): string {
+    const name = scopeName(identity, hash);
+    let scope = this.scopes.get(name);
+    if (scope === undefined) {
+      scope = `${this.scopes.size}\n`;
+      this.scopes.set(name, scope);
+    }
+    return scope;
+  }
+
+  /**
+   * The signature of the policy `key` stands for, in `scope`: from the cache while the policy
+   * is still valid, else made by `sign()` and kept until `expiresAt` (epoch seconds, the
+   * policy's DateLessThan). `key` must determine the policy's exact bytes (the signer uses the
+   * policy itself, or for a canned policy its expiry and URL, which determine it).
+   */
+  signature(scope: string, key: string, expiresAt: number, sign: () => string): string {
     if (!this.lru) return sign();
-    const key = entryKey(identity, hash, policy);
-    const nowMs = Date.now();
-    const ttl = expiresAt * 1000 - nowMs;
-    // The key holds the policy and the policy its expiry (= `expiresAt`): a found signature
-    // is valid exactly as long as the policy is.
-    const found = ttl > 0 ? this.lru.get(key) : undefined;
+    const entry = scope + key;
+    const ttl = expiresAt * 1000 - Date.now();
+    // The key determines the policy and the policy its expiry (= `expiresAt`): a found
+    // signature is valid exactly as long as the policy is.
+    const found = ttl > 0 ? this.lru.get(entry) : undefined;
     if (found !== undefined) {
       this.hitCount++;
       return found;
     }
     this.missCount++;
     const signature = sign();
-    if (ttl > 0) this.lru.set(key, signature);
-    else this.lru.delete(key);
+    if (ttl > 0) this.lru.set(entry, signature);
+    else this.lru.delete(entry);
     return signature;
   }
 
