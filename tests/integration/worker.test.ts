@@ -202,9 +202,11 @@ beforeAll(async () => {
   [sources.small, sources.tiny, sources.long] = await Promise.all([
     makeSource("small", "640x360", 5),
     makeSource("tiny", "320x180", 2),
-    // Long and large enough (three renditions) that a single pass lasts a few seconds: the
-    // mid-job tests must catch it between the download and the end of the transcode.
-    makeSource("long", "1280x720", 24),
+    // Long and large enough (three renditions) that a single pass lasts several seconds: the
+    // mid-job tests must catch it between the download and the end of the transcode, polling
+    // a database other test files keep busy (24 s of video, 8 s of work on an idle machine,
+    // was once missed in CI).
+    makeSource("long", "1280x720", 48),
   ]);
 });
 
