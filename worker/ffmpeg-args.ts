@@ -30,6 +30,24 @@ export function inputArgs(input: MediaInput): string[] {
   return ["-protocol_whitelist", PROTOCOL_WHITELIST, "-f", input.demuxer, "-i", input.file];
 }
 
+/**
+ * The thumbnail sprite in a run of its own (`filter`: worker/plan.ts spriteFilter, ending in
+ * `tile`), decoding key frames only: a fraction of the ladder's decoding. Not a branch of the
+ * ladder's pass: ffmpeg prints no -progress report before every output has written its header,
+ * and the sprite's only frame comes at the very end, so the instructor saw no progress at all.
+ */
+export function spriteArgs(o: { input: MediaInput; videoStream: string; filter: string; out: string }): string[] {
+  return [
+    "-hide_banner", "-nostdin", "-y",
+    "-skip_frame", "nokey",
+    ...inputArgs(o.input),
+    "-map", o.videoStream, "-an", "-sn", "-dn",
+    "-vf", o.filter,
+    "-frames:v", "1", "-q:v", "5",
+    o.out,
+  ];
+}
+
 /** The probe: ffmpeg describes the input on stderr and exits (no output given). */
 export function probeArgs(input: MediaInput): string[] {
   return ["-hide_banner", "-nostdin", ...inputArgs(input)];

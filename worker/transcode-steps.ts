@@ -14,7 +14,7 @@ import type { Storage } from "../lib/storage/s3";
 import { checkContents, SNIFF_BYTES, type VideoContainer } from "../lib/uploads/sniff";
 import { PermanentJobError } from "./errors";
 import { FfmpegError, FfmpegTimeoutError, runFfmpeg, transcodeLadder, type FfmpegDeadline } from "./ffmpeg";
-import { DEMUXERS, inputArgs, type MediaInput } from "./ffmpeg-args";
+import { DEMUXERS, inputArgs, spriteArgs, type MediaInput } from "./ffmpeg-args";
 import {
   bytesProgress,
   cacheControlFor,
@@ -225,7 +225,6 @@ export async function encodeLadder(ctx: StepContext, plan: SourcePlan, scratch: 
       outDir: out,
       segmentSeconds: SEGMENT_SECONDS,
       fps: plan.fps,
-      sprite: { filter: spriteFilter(plan.thumbnails), file: path.join(out, THUMBNAILS_SPRITE) },
     },
     { signal: ctx.work, deadline: plan.deadline, durationSeconds: info.durationSeconds, onProgress: (f) => ctx.setProgress(transcodeProgress(f)) },
   ).catch(explain(ctx));
@@ -234,7 +233,7 @@ export async function encodeLadder(ctx: StepContext, plan: SourcePlan, scratch: 
   return out;
 }
 
-/** Poster (frame at 10 %, else the first) and thumbnails.vtt for the sprite into `out` (progress 90). */
+/** Poster (frame at 10 %, else the first), the thumbnail sprite and thumbnails.vtt into `out` (progress 90). */
 export async function renderImages(ctx: StepContext, plan: SourcePlan, out: string): Promise<void> {
   const { info, input } = plan;
   const duration = info.durationSeconds;
@@ -246,6 +245,7 @@ export async function renderImages(ctx: StepContext, plan: SourcePlan, out: stri
     // Seeking past the last decodable frame yields nothing: take the first frame.
     await ffmpeg(posterArgs({ input, videoStream: info.videoStream, at: 0, size, out: poster }));
   }
+  await ffmpeg(spriteArgs({ input, videoStream: info.videoStream, filter: spriteFilter(plan.thumbnails), out: path.join(out, THUMBNAILS_SPRITE) }));
   await fsp.writeFile(path.join(out, THUMBNAILS_VTT), thumbnailsVtt(plan.thumbnails, duration, THUMBNAILS_SPRITE));
   ctx.setProgress(PROGRESS.images);
   ctx.checkpoint();

@@ -464,7 +464,7 @@ describe("transcoding worker", () => {
       expect(await jobRow(job.id)).toMatchObject({ state: "completed", retryCount: 1 });
       const asset = await db.asset.findUniqueOrThrow({ where: { id: assetId } });
       expect(asset.status).toBe("READY");
-      expect(asset.durationSeconds).toBeCloseTo(24, 0);
+      expect(asset.durationSeconds).toBeCloseTo(48, 0);
       expect((await db.lesson.findUniqueOrThrow({ where: { id: lessonId } })).videoAssetId).toBe(assetId);
       expect(await keys(lessonVideoPrefix(courseId, lessonId, assetId))).toContain("360p/seg_003.ts");
     },
