@@ -32,14 +32,14 @@ export function inputArgs(input: MediaInput): string[] {
 
 /**
  * The thumbnail sprite in a run of its own (`filter`: worker/plan.ts spriteFilter, ending in
- * `tile`), decoding key frames only: a fraction of the ladder's decoding. Not a branch of the
- * ladder's pass: ffmpeg prints no -progress report before every output has written its header,
- * and the sprite's only frame comes at the very end, so the instructor saw no progress at all.
+ * `tile`). Not a branch of the ladder's pass: ffmpeg prints no -progress report before every
+ * output has written its header, and the sprite's only frame comes at the very end, so the
+ * instructor saw no progress at all. Every frame is decoded: with key frames only
+ * (`-skip_frame nokey`) a short video gives `tile` too few frames and no picture comes out.
  */
 export function spriteArgs(o: { input: MediaInput; videoStream: string; filter: string; out: string }): string[] {
   return [
     "-hide_banner", "-nostdin", "-y",
-    "-skip_frame", "nokey",
     ...inputArgs(o.input),
     "-map", o.videoStream, "-an", "-sn", "-dn",
     "-vf", o.filter,
