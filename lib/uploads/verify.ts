@@ -101,11 +101,9 @@ export function assembledInPlace(upload: UploadRecord, asset: Asset): boolean {
   return upload.multipartId !== null && upload.key === finalCopy(upload, asset).key;
 }
 
-/** The size, headers and magic bytes of the verified object at `key`. */
-async function checkObject(upload: UploadRecord, asset: Asset, key: string, copyKey?: string): Promise<Verified> {
+/** The size, headers (`object`: its metadata, already read) and magic bytes of the verified object at `key`. */
+async function checkObject(upload: UploadRecord, asset: Asset, key: string, object: ObjectMetadata, copyKey?: string): Promise<Verified> {
   const s = storage();
-  const object = await s.headObject(key);
-  if (!object) throw new Error(`upload verification: ${key} is missing`);
   await checkHeaders(upload, object, copyKey);
   if (asset.kind === "ATTACHMENT" && !(object.contentDisposition ?? "").startsWith("attachment")) {
     return fail(upload, "The file was stored without its download name: upload it again.", copyKey);
@@ -124,8 +122,9 @@ async function copyAndCheck(upload: UploadRecord, asset: Asset): Promise<Verifie
   const s = storage();
   const head = await s.headObject(upload.key);
   if (!head) return notReceived(asset.id);
+  // Assembled in place: that object is the verified one, checked once.
+  if (assembledInPlace(upload, asset)) return checkObject(upload, asset, upload.key, head);
   await checkHeaders(upload, head);
-  if (assembledInPlace(upload, asset)) return checkObject(upload, asset, upload.key);
   const target = finalCopy(upload, asset);
   try {
     await s.copyObject(upload.key, target.key, { ...target, sourceSize: head.contentLength, ifMatch: head.etag });
@@ -134,7 +133,9 @@ async function copyAndCheck(upload: UploadRecord, asset: Asset): Promise<Verifie
     await release(asset.id);
     throw new ConflictError("The file changed in storage while it was being checked: finish the upload again.");
   }
-  return checkObject(upload, asset, target.key, target.key);
+  const copy = await s.headObject(target.key);
+  if (!copy) throw new Error(`upload verification: the copy ${target.key} is missing`);
+  return checkObject(upload, asset, target.key, copy, target.key);
 }
 
 /** IMAGE, CAPTION (a few MB at most): read once; that buffer is checked, then processed. */
