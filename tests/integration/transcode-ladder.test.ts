@@ -5,11 +5,12 @@ import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { ffmpegPath, FfmpegError, FfmpegTimeoutError, runFfmpeg, runLimited, transcodeLadder } from "@/worker/ffmpeg";
+import { ffmpegPath, FfmpegError, FfmpegTimeoutError, runLimited, transcodeLadder } from "@/worker/ffmpeg";
 import { hlsLadderArgs, inputArgs, ladderFor, type LadderJob } from "@/worker/ffmpeg-args";
 import { planThumbnails, spriteFilter } from "@/worker/plan";
 import { probeMedia } from "@/worker/probe";
 import { ladderProblems, masterVariants, parseMediaPlaylist, type MediaPlaylist } from "../support/hls-playlists";
+import { makeTestClip } from "../support/test-clip";
 
 /**
  * The single-pass ladder (ADR 052) run for real: one ffmpeg decodes the source once and writes
@@ -70,13 +71,7 @@ function processesMentioning(text: string): string[] {
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "transcode-ladder-"));
   source = path.join(dir, "source.mp4");
-  await runFfmpeg([
-    "-hide_banner", "-nostdin", "-y",
-    "-f", "lavfi", "-i", `testsrc2=s=1280x720:r=25:d=${SECONDS}`,
-    "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${SECONDS}`,
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-    source,
-  ]);
+  await makeTestClip(source, "1280x720", SECONDS);
 }, 60_000);
 
 afterAll(() => {

@@ -10,11 +10,11 @@ import { parseRenditions } from "@/lib/assets/renditions";
 import { startBoss } from "@/lib/jobs/boss";
 import { enqueueTranscode } from "@/lib/jobs/transcode";
 import { lessonVideoPrefix, videoOriginalKey } from "@/lib/storage/keys";
-import { runFfmpeg } from "@/worker/ffmpeg";
 import { runWorker } from "@/worker/main";
 import { probeMedia } from "@/worker/probe";
 import { ladderProblems, masterVariants, parseMediaPlaylist, type MediaPlaylist } from "../support/hls-playlists";
 import { startTestStorage } from "../support/test-storage";
+import { makeTestClip } from "../support/test-clip";
 
 /**
  * A lesson video through the worker as a job (download, probe, the single-pass ladder (ADR
@@ -41,13 +41,7 @@ beforeAll(async () => {
   appBoss = await startBoss({ url, role: "app", leaseSeconds: 10, retryDelaySeconds: 1 });
   workerBoss = await startBoss({ url, role: "worker", leaseSeconds: 10, retryDelaySeconds: 1, log: () => undefined });
   source = path.join(env.dir, "source.mp4");
-  await runFfmpeg([
-    "-hide_banner", "-nostdin", "-y",
-    "-f", "lavfi", "-i", `testsrc2=s=1280x720:r=25:d=${SECONDS}`,
-    "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${SECONDS}`,
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-    source,
-  ]);
+  await makeTestClip(source, "1280x720", SECONDS);
 }, 60_000);
 
 afterAll(async () => {

@@ -18,6 +18,7 @@ import { lessonCaptionKey, lessonVideoMasterKey, lessonVideoPrefix, sourceUpload
 import { createStorage, type Storage } from "@/lib/storage/s3";
 import { purgeUploadsIfAsked, scheduleHousekeeping, settleDeadTranscodes } from "@/worker/housekeeping";
 import { runWorker, type RunWorkerOptions } from "@/worker/main";
+import { makeTestClip } from "../support/test-clip";
 
 const BUCKET = "media";
 const root = path.resolve(__dirname, "../..");
@@ -64,16 +65,8 @@ function newClient(): PrismaClient {
   return c;
 }
 
-async function makeSource(name: string, size: string, seconds: number): Promise<string> {
-  const file = path.join(dir, `${name}.mp4`);
-  await runFfmpeg([
-    "-hide_banner", "-nostdin", "-y",
-    "-f", "lavfi", "-i", `testsrc2=s=${size}:r=25:d=${seconds}`,
-    "-f", "lavfi", "-i", `sine=f=440:sample_rate=48000:d=${seconds}`,
-    "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-    file,
-  ]);
-  return file;
+function makeSource(name: string, size: string, seconds: number): Promise<string> {
+  return makeTestClip(path.join(dir, `${name}.mp4`), size, seconds);
 }
 
 let lessonNo = 0;
