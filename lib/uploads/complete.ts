@@ -2,6 +2,7 @@ import "server-only";
 import type { Viewer } from "@/lib/access";
 import { ConflictError, ValidationError } from "@/lib/errors";
 import type { Storage } from "@/lib/storage/s3";
+import { errorName } from "@/lib/storage/errors";
 import { storage } from "@/lib/storage/instance";
 import { NoSuchUploadError } from "@/lib/storage/s3";
 import { parseInput } from "@/lib/validation";
@@ -70,6 +71,12 @@ async function assemble(plan: Plan, upload: UploadRow, declared: CompleteUploadR
     );
   } catch (err) {
     await release(upload.assetId);
+    // A part replaced between the listing above and the completion (S3 refuses the list):
+    // nothing is lost, the browser finishes again with what storage now holds.
+    const name = errorName(err);
+    if (name === "InvalidPart" || name === "InvalidPartOrder" || name === "EntityTooSmall") {
+      throw new ConflictError("A part changed in storage while the upload was being finished: finish it again.");
+    }
     throw err;
   }
 }
