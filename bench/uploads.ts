@@ -1,6 +1,6 @@
 /**
  * Uploads: a video of 1 GiB (quick: 16 MiB, the multipart threshold) sent the way the
- * instructor's browser sends it — POST /api/uploads, part URLs asked for on demand in batches,
+ * instructor's browser sends it — POST /api/uploads, part URLs asked for in batches ahead of need,
  * PARALLEL_PARTS parts at a time to presigned part URLs, then POST …/complete, which assembles
  * the parts at the video's original key and verifies that object there (ADR 032, 046, 053) — against
  * one plain PUT of the same bytes to a presigned URL of the same storage. Ratio: plain time /
@@ -12,7 +12,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { PARALLEL_PARTS, completionBody, partsToSign, pendingParts, sessionFromStarted, startRequest, uploadApi } from "@/components/uploads/protocol";
+import { PartUrls } from "@/components/uploads/part-urls";
+import { PARALLEL_PARTS, completionBody, pendingParts, sessionFromStarted, startRequest, uploadApi } from "@/components/uploads/protocol";
 import { partRange } from "@/lib/uploads/rules";
 import type { PresignedParts, SignedRequest, StartedUpload } from "@/lib/uploads/wire";
 import { createStorage } from "@/lib/storage/s3";
@@ -69,22 +70,17 @@ async function multipartUpload(appUrl: string, cookie: string, target: { courseI
   const plan = session.plan;
   if (!plan) throw new Error("bench: the upload was not multipart");
   const pending = pendingParts(session);
-  const urls = new Map<number, SignedRequest>();
-  const inflight = new Set<number>();
+  const urls = new PartUrls(
+    pending,
+    async (partNumbers) => (await api<PresignedParts>(appUrl, cookie, uploadApi.parts(session.uploadId), { partNumbers })).parts,
+  );
   let next = 0;
   const worker = async () => {
     while (next < pending.length) {
-      const n = pending[next++];
-      inflight.add(n);
-      if (!urls.has(n)) {
-        const batch = partsToSign(n, pending, (p) => session.done.has(p) || inflight.has(p) || urls.has(p));
-        const signed = await api<PresignedParts>(appUrl, cookie, uploadApi.parts(session.uploadId), { partNumbers: batch });
-        for (const p of signed.parts) urls.set(p.partNumber, { url: p.url, headers: p.headers });
-      }
+      const n = pending[next++]!;
       const { start, end } = partRange(plan, bytes, n);
-      const etag = await put(urls.get(n)!, file, start, end);
-      urls.delete(n);
-      inflight.delete(n);
+      const etag = await put(await urls.take(n, false), file, start, end);
+      urls.release(n);
       session.done.set(n, { etag, size: end - start });
     }
   };

@@ -5,17 +5,16 @@ import {
   PARALLEL_PARTS,
   cleanEtag,
   completionBody,
-  partsToSign,
   pendingParts,
   sessionFromStarted,
   sessionFromState,
   startRequest,
   uploadApi,
-  urlUsable,
   type ByteMeter,
   type Session,
   type UploadTarget,
 } from "./protocol";
+import { PartUrls } from "./part-urls";
 import { api, putBlob, readSaved, withRetry, writeSaved } from "./transport";
 
 /** The steps of an upload in the browser (ADR 032): open or resume, send the bytes, complete. */
@@ -64,27 +63,20 @@ async function sendSingle(file: File, session: Session, meter: ByteMeter, signal
 
 /**
  * The parts storage lacks, PARALLEL_PARTS at a time, each retried with backoff; part URLs are
- * asked for on demand (a few at a time) and again when old or after a failure. One failing
+ * asked for in batches ahead of need (./part-urls.ts) and again when old or after a failure. One failing
  * part stops the others (they are sent on resume).
  */
 async function sendParts(file: File, session: Session, meter: ByteMeter, outer: AbortSignal): Promise<void> {
   const plan = session.plan!;
   const pending = pendingParts(session);
-  const urls = new Map<number, SignedRequest & { at: number }>();
-  const inflight = new Set<number>();
   const local = new AbortController();
   const onOuter = () => local.abort();
   outer.addEventListener("abort", onOuter, { once: true });
   const signal = local.signal;
-
-  async function urlFor(n: number, retry: boolean): Promise<SignedRequest> {
-    const cached = urls.get(n);
-    if (cached && urlUsable(cached.at, Date.now(), retry)) return cached;
-    const batch = partsToSign(n, pending, (p) => session.done.has(p) || inflight.has(p) || urls.has(p));
-    const res = await api<PresignedParts>(uploadApi.parts(session.uploadId), { method: "POST", body: { partNumbers: batch }, signal });
-    for (const p of res.parts) urls.set(p.partNumber, { url: p.url, headers: p.headers, at: Date.now() });
-    return urls.get(n)!;
-  }
+  const urls = new PartUrls(
+    pending,
+    async (partNumbers) => (await api<PresignedParts>(uploadApi.parts(session.uploadId), { method: "POST", body: { partNumbers }, signal })).parts,
+  );
 
   let next = 0;
   async function worker() {
@@ -92,14 +84,12 @@ async function sendParts(file: File, session: Session, meter: ByteMeter, outer: 
       const n = pending[next++]!;
       const { start, end } = partRange(plan, session.bytes, n);
       const blob = file.slice(start, end);
-      inflight.add(n);
       const etag = await withRetry(async (attempt) => {
-        const signed = await urlFor(n, attempt > 0);
+        const signed = await urls.take(n, attempt > 0);
         meter.sending(n, 0);
         return putBlob(signed, blob, (loaded) => meter.sending(n, loaded), signal);
       }, signal);
-      inflight.delete(n);
-      urls.delete(n);
+      urls.release(n);
       session.done.set(n, { etag: cleanEtag(etag), size: end - start });
       meter.partStored(n, end - start);
     }

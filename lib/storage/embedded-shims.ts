@@ -1,13 +1,14 @@
 import "server-only";
 
 import crypto from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import fs from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
+import { readObject } from "./embedded-parts";
 import { commitPart, partTempFile, withUploadLock } from "./embedded-store";
 
 /**
@@ -105,7 +106,7 @@ function noSuchUpload(ctx: KoaLikeContext, uploadId: string): void {
   });
 }
 
-/** Streams `file` (or a byte range of it) to `dest`; returns the hex MD5 of what was written. */
+/** Streams the object in `file` (or a byte range of it; kept as parts or not) to `dest`; returns the hex MD5 of what was written. */
 async function copyWithMd5(file: string, dest: string, range?: { start: number; end: number }): Promise<string> {
   const hash = crypto.createHash("md5");
   const tap = new Transform({
@@ -114,7 +115,7 @@ async function copyWithMd5(file: string, dest: string, range?: { start: number; 
       done(null, chunk);
     },
   });
-  await pipeline(createReadStream(file, range), tap, createWriteStream(dest));
+  await pipeline(await readObject(file, range), tap, createWriteStream(dest));
   return hash.digest("hex");
 }
 
@@ -123,7 +124,7 @@ async function etagOf(file: string): Promise<string> {
   const stored = await fs.readFile(`${file}.md5`, "utf8").catch(() => null);
   if (stored !== null) return stored.trim();
   const hash = crypto.createHash("md5");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  for await (const chunk of await readObject(file)) hash.update(chunk as Buffer);
   return hash.digest("hex");
 }
 

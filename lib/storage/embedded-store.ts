@@ -11,6 +11,8 @@ import { pipeline } from "node:stream/promises";
 import S3Error from "s3rver/lib/models/error";
 import FilesystemStore from "s3rver/lib/stores/filesystem";
 
+import { dropParts, partsOf, readObject, storeAsParts } from "./embedded-parts";
+
 /**
  * s3rver's filesystem store with S3's multipart semantics (ADR 053), for the embedded storage
  * only (production S3 joins parts server-side, without a visible rewrite):
@@ -141,6 +143,60 @@ interface CompletedPart {
 }
 
 export class MultipartFilesystemStore extends FilesystemStore {
+  /** An object kept as parts (a completed multipart upload) is read from them. */
+  async getObject(bucket: string, key: string, options?: { start?: number; end?: number }) {
+    const object = await super.getObject(bucket, key, options);
+    if (!object?.content) return object;
+    const objectPath = this.getResourcePath(bucket, key, "object");
+    if (!(await partsOf(objectPath))) return object;
+    object.content.destroy();
+    object.content = await readObject(objectPath, object.range ?? { start: 0, end: object.size - 1 });
+    return object;
+  }
+
+  async putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }> {
+    const kept = await partsOf(this.getResourcePath(object.bucket, object.key, "object")).catch(() => null);
+    const stored = await super.putObject(object);
+    await dropParts(kept);
+    return stored;
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    const kept = await partsOf(this.getResourcePath(bucket, key, "object")).catch(() => null);
+    await super.deleteObject(bucket, key);
+    await dropParts(kept);
+  }
+
+  /** s3rver copies the object's file: one kept as parts is copied from them (into a plain file). */
+  async copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: Record<string, string>) {
+    const src = this.getResourcePath(srcBucket, srcKey, "object");
+    const dest = this.getResourcePath(destBucket, destKey, "object");
+    if (src === dest) return super.copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+    const keptDest = await partsOf(dest).catch(() => null);
+    const keptSrc = await partsOf(src);
+    if (!keptSrc) {
+      const copied = await super.copyObject(srcBucket, srcKey, destBucket, destKey, replacementMetadata);
+      await dropParts(keptDest);
+      return copied;
+    }
+    await fs.mkdir(path.dirname(dest), { recursive: true });
+    const tmp = `${dest}.copying-${crypto.randomBytes(6).toString("hex")}`;
+    try {
+      await pipeline(await readObject(src), createWriteStream(tmp));
+      await fs.rename(tmp, dest);
+    } catch (err) {
+      await fs.rm(tmp, { force: true });
+      throw err;
+    }
+    await dropParts(keptDest);
+    if (replacementMetadata) await this.putMetadata(destBucket, destKey, replacementMetadata);
+    else {
+      await fs.copyFile(this.getResourcePath(srcBucket, srcKey, "metadata.json"), this.getResourcePath(destBucket, destKey, "metadata.json"));
+      await fs.copyFile(`${src}.md5`, `${dest}.md5`);
+    }
+    return this.getMetadata(destBucket, destKey);
+  }
+
   uploadDir(bucket: string, uploadId: string): string {
     return path.join(this.getResourcePath(bucket, undefined, "uploads"), uploadId);
   }
@@ -196,16 +252,9 @@ export class MultipartFilesystemStore extends FilesystemStore {
       const files = await this.checkParts(work, parts);
       const objectPath = this.getResourcePath(bucket, key, "object");
       await fs.mkdir(path.dirname(objectPath), { recursive: true });
-      // Joined beside the object, then renamed over it: a reader never sees half an object.
-      const tmp = `${objectPath}.joining-${crypto.randomBytes(6).toString("hex")}`;
-      try {
-        const size = await concatenate(files, tmp);
-        joined = { size, md5: multipartEtag(files.map((f) => f.md5)) };
-        await fs.rename(tmp, objectPath);
-      } catch (err) {
-        await fs.rm(tmp, { force: true });
-        throw err;
-      }
+      // Kept as its parts (./embedded-parts.ts): a rename and a manifest, no second write of the bytes.
+      const size = await storeAsParts(objectPath, files);
+      joined = { size, md5: multipartEtag(files.map((f) => f.md5)) };
       await this.putMetadata(bucket, key, metadata, joined.md5);
     } catch (err) {
       // S3 leaves an upload whose completion failed as it was: it can be completed again.

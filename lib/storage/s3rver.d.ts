@@ -49,6 +49,12 @@ declare module "s3rver/lib/stores/filesystem" {
     putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5?: string): Promise<void>;
     putPart(bucket: string, uploadId: string, partNumber: number | string, content: Readable): Promise<{ size: number; md5: string }>;
     putObjectMultipart(bucket: string, uploadId: string, parts: Array<{ number: number; etag: string }>): Promise<{ size: number; md5: string }>;
+    /** An S3Object (lib/models/object.js), null when there is no such key. */
+    getObject(bucket: string, key: string, options?: { start?: number; end?: number }): Promise<{ content: Readable | null; range?: { start: number; end: number }; size: number } | null>;
+    putObject(object: { bucket: string; key: string }): Promise<{ size: number; md5: string }>;
+    deleteObject(bucket: string, key: string): Promise<void>;
+    copyObject(srcBucket: string, srcKey: string, destBucket: string, destKey: string, replacementMetadata?: Record<string, string>): Promise<unknown>;
+    getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
   }
   export = FilesystemStore;
 }

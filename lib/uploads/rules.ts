@@ -29,8 +29,14 @@ export const UPLOAD_URL_SECONDS = 15 * 60;
 
 /** Files of at least this size go as a multipart upload; smaller ones as one presigned PUT. */
 export const MULTIPART_THRESHOLD = 16 * MB;
-/** Default multipart part size; grown (in whole MB) when a file would need more than MAX_PARTS. */
+/**
+ * Multipart part sizes (ADR 055): DEFAULT_PART_SIZE up to TARGET_PARTS parts (512 MB), then grown
+ * in whole MB to keep about TARGET_PARTS parts, up to LARGE_PART_SIZE (a retry resends at most
+ * that much); grown beyond only when a file would need more than MAX_PARTS.
+ */
 export const DEFAULT_PART_SIZE = 8 * MB;
+export const TARGET_PARTS = 64;
+export const LARGE_PART_SIZE = 64 * MB;
 /** S3: at most 10,000 parts, each at least 5 MB except the last, at most 5 GB. */
 export const MAX_PARTS = 10_000;
 export const MIN_PART_SIZE = 5 * MB;
@@ -247,11 +253,12 @@ export interface PartPlan {
   partCount: number;
 }
 
-/** Part size (whole MB, at least 8 MB) and count for a multipart upload of `bytes` (<= 10,000 parts). */
+/** Part size (whole MB, 8–64 MB for about 64 parts) and count for a multipart upload of `bytes` (<= 10,000 parts). */
 export function partPlan(bytes: number): PartPlan {
   if (!Number.isSafeInteger(bytes) || bytes < 1) throw new RangeError(`partPlan: invalid size ${bytes}`);
-  const needed = Math.ceil(bytes / MAX_PARTS / MB) * MB;
-  const partSize = Math.max(DEFAULT_PART_SIZE, needed);
+  const wholeMb = (n: number) => Math.ceil(n / MB) * MB;
+  const preferred = Math.min(LARGE_PART_SIZE, Math.max(DEFAULT_PART_SIZE, wholeMb(bytes / TARGET_PARTS)));
+  const partSize = Math.max(preferred, wholeMb(bytes / MAX_PARTS));
   if (partSize > MAX_PART_SIZE) throw new RangeError(`partPlan: ${bytes} bytes is larger than S3 allows`);
   return { partSize, partCount: Math.ceil(bytes / partSize) };
 }

@@ -1,4 +1,6 @@
 import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -102,5 +104,102 @@ describe("embedded multipart uploads (S3 semantics)", () => {
     await storage.abortMultipartUpload("originals/courses/c/d", up.uploadId);
     expect((await putPart("originals/courses/c/d", up.uploadId, 1, crypto.randomBytes(1000))).status).toBe(404);
     expect(await storage.headObject("originals/courses/c/d")).toBeNull();
+  });
+
+  it("joins right whatever the order parts arrive in, when a part is sent again with other bytes, and for a list that skips a part", async () => {
+    const key = "originals/courses/c/e";
+    const parts = [0, 1, 2, 3].map(() => crypto.randomBytes(5 * MiB));
+    const { uploadId } = await storage.createMultipartUpload(key, { contentType: "video/mp4" });
+    const etags: string[] = [];
+    // Part 3 first, then 1, 2 and 4 at once.
+    etags[2] = (await putPart(key, uploadId, 3, parts[2]!)).etag;
+    const sent = await Promise.all([1, 2, 4].map((n) => putPart(key, uploadId, n, parts[n - 1]!)));
+    [etags[0], etags[1], etags[3]] = sent.map((r) => r.etag);
+    // Part 2 again with other bytes.
+    parts[1] = crypto.randomBytes(5 * MiB);
+    etags[1] = (await putPart(key, uploadId, 2, parts[1])).etag;
+    await storage.completeMultipartUpload(key, uploadId, etags.map((etag, i) => ({ partNumber: i + 1, etag })));
+    expect((await readAll(key)).equals(Buffer.concat(parts))).toBe(true);
+
+    const skip = "originals/courses/c/f";
+    const up = await started(skip, parts);
+    const list = up.list().filter((p) => p.partNumber !== 2);
+    const done = await storage.completeMultipartUpload(skip, up.uploadId, list);
+    expect(done.etag).toBe(`"${multipartEtag([parts[0]!, parts[2]!, parts[3]!].map(hex))}"`);
+    expect((await readAll(skip)).equals(Buffer.concat([parts[0]!, parts[2]!, parts[3]!]))).toBe(true);
+  });
+
+  it("completes right after parts sent all at once", async () => {
+    const key = "originals/courses/c/g";
+    const parts = Array.from({ length: 6 }, () => crypto.randomBytes(5 * MiB));
+    const { uploadId } = await storage.createMultipartUpload(key, { contentType: "video/mp4" });
+    const sent = await Promise.all(parts.map((body, i) => putPart(key, uploadId, i + 1, body)));
+    await storage.completeMultipartUpload(key, uploadId, sent.map((r, i) => ({ partNumber: i + 1, etag: r.etag })));
+    expect((await readAll(key)).equals(Buffer.concat(parts))).toBe(true);
+    expect(await storage.headObject(key)).toMatchObject({ contentLength: 30 * MiB, etag: `"${multipartEtag(parts.map(hex))}"` });
+  });
+
+  describe("a completed upload is kept as its parts (ADR 055)", () => {
+    const objectFile = (key: string) => path.join(env.dir, env.bucket, ...key.split("/").slice(0, -1), `${key.split("/").at(-1)}._S3rver_object`);
+    const partsFolders = (key: string) => fs.readdirSync(path.dirname(objectFile(key))).filter((n) => n.startsWith(`${key.split("/").at(-1)}._S3rver_parts-`));
+    const range = async (key: string, start: number, end: number) => {
+      const chunks: Buffer[] = [];
+      for await (const c of (await storage.getObject(key, { range: { start, end } })).body) chunks.push(Buffer.from(c as Uint8Array));
+      return Buffer.concat(chunks);
+    };
+
+    it("completes without writing the bytes again; ranges across parts, listings and sizes read right", async () => {
+      const key = "originals/courses/k/a";
+      const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(5 * MiB), crypto.randomBytes(777)];
+      const up = await started(key, parts);
+      await storage.completeMultipartUpload(key, up.uploadId, up.list());
+      const whole = Buffer.concat(parts);
+      // The object's own file holds no blocks: the bytes stay in the parts.
+      expect(fs.statSync(objectFile(key)).blocks * 512).toBeLessThan(64 * 1024);
+      expect(partsFolders(key)).toHaveLength(1);
+      expect((await readAll(key)).equals(whole)).toBe(true);
+      for (const [start, end] of [[0, 9], [5 * MiB - 3, 5 * MiB + 2], [5 * MiB - 1, 10 * MiB], [10 * MiB + 776, 10 * MiB + 776], [1, 10 * MiB + 776]] as const) {
+        expect((await range(key, start, end)).equals(whole.subarray(start, end + 1))).toBe(true);
+      }
+      expect(await storage.listObjects("originals/courses/k/")).toEqual([expect.objectContaining({ key, size: whole.length })]);
+    });
+
+    it("a plain PUT, a copy onto it or a delete replaces it and removes its parts; a copy of it is its bytes", async () => {
+      const key = "originals/courses/k/b";
+      const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(1234)];
+      const up = await started(key, parts);
+      await storage.completeMultipartUpload(key, up.uploadId, up.list());
+      const head = (await storage.headObject(key))!;
+
+      // Copied out, in one CopyObject and in parts (UploadPartCopy): the bytes, not the sparse file.
+      await storage.copyObject(key, "originals/courses/k/copy1", { contentType: "video/mp4", sourceSize: head.contentLength, ifMatch: head.etag });
+      await storage.copyObject(key, "originals/courses/k/copy2", { contentType: "video/mp4", sourceSize: head.contentLength, multipartThreshold: 1, partSize: 5 * MiB });
+      expect((await readAll("originals/courses/k/copy1")).equals(Buffer.concat(parts))).toBe(true);
+      expect((await readAll("originals/courses/k/copy2")).equals(Buffer.concat(parts))).toBe(true);
+
+      // Completed again over itself: the new parts replace the old ones.
+      const next = [crypto.randomBytes(5 * MiB), crypto.randomBytes(10)];
+      const again = await started(key, next);
+      await storage.completeMultipartUpload(key, again.uploadId, again.list());
+      expect(partsFolders(key)).toHaveLength(1);
+      expect((await readAll(key)).equals(Buffer.concat(next))).toBe(true);
+
+      await storage.putObject(key, Buffer.from("plain bytes"), { contentType: "text/plain" });
+      expect((await readAll(key)).toString()).toBe("plain bytes");
+      expect(partsFolders(key)).toEqual([]);
+
+      const third = await started(key, next);
+      await storage.completeMultipartUpload(key, third.uploadId, third.list());
+      await storage.copyObject("originals/courses/k/copy1", key, { contentType: "video/mp4", sourceSize: head.contentLength });
+      expect((await readAll(key)).equals(Buffer.concat(parts))).toBe(true);
+      expect(partsFolders(key)).toEqual([]);
+
+      const fourth = await started(key, next);
+      await storage.completeMultipartUpload(key, fourth.uploadId, fourth.list());
+      await storage.deleteObject(key);
+      expect(await storage.headObject(key)).toBeNull();
+      expect(partsFolders(key)).toEqual([]);
+      expect((await readAll("originals/courses/k/copy2")).equals(Buffer.concat(parts))).toBe(true);
+    });
   });
 });

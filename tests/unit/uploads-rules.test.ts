@@ -108,13 +108,16 @@ describe("part sizes", () => {
     expect(partPlan(1)).toEqual({ partSize: 8 * MB, partCount: 1 });
   });
 
-  it("grows parts (whole MB) so a 5 GB video needs at most 10,000", () => {
-    const five = partPlan(5 * GB);
-    expect(five).toEqual({ partSize: 8 * MB, partCount: 640 });
-    const huge = partPlan(100 * GB);
+  it("grows parts (whole MB) to keep about 64 of them up to 64 MB parts, then only to stay within 10,000", () => {
+    expect(partPlan(512 * MB)).toEqual({ partSize: 8 * MB, partCount: 64 });
+    expect(partPlan(512 * MB + 1)).toEqual({ partSize: 9 * MB, partCount: 57 });
+    expect(partPlan(GB)).toEqual({ partSize: 16 * MB, partCount: 64 });
+    expect(partPlan(5 * GB)).toEqual({ partSize: 64 * MB, partCount: 80 });
+    expect(partPlan(600 * GB)).toEqual({ partSize: 64 * MB, partCount: 9600 });
+    const huge = partPlan(1000 * GB);
     expect(huge.partCount).toBeLessThanOrEqual(MAX_PARTS);
     expect(huge.partSize % MB).toBe(0);
-    expect(huge.partSize).toBe(11 * MB);
+    expect(huge.partSize).toBe(103 * MB);
   });
 
   it("computes ranges and the short last part", () => {
