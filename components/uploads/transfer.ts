@@ -1,5 +1,5 @@
 import { partRange } from "@/lib/uploads/rules";
-import type { PresignedParts, SignedRequest, StartedUpload, UploadState } from "@/lib/uploads/wire";
+import type { PresignedParts, StartedUpload, UploadState } from "@/lib/uploads/wire";
 import {
   CancelledError,
   PARALLEL_PARTS,

@@ -16,8 +16,8 @@ import { dropParts, partsOf, readObject, storeAsParts } from "./embedded-parts";
 /**
  * s3rver's filesystem store with S3's multipart semantics (ADR 053), for the embedded storage
  * only (production S3 joins parts server-side, without a visible rewrite):
- * - CompleteMultipartUpload joins the part files by concatenation, without hashing 1 GiB
- *   again, and answers S3's multipart ETag (the MD5 of the parts' binary MD5s, then `-N`).
+ * - CompleteMultipartUpload keeps the object as its parts (./embedded-parts.ts, ADR 055),
+ *   without rewriting or hashing 1 GiB again, and answers S3's multipart ETag (the MD5 of the parts' binary MD5s, then `-N`).
  *   s3rver 3.7 re-streams every byte through an MD5 instead and answers a plain MD5.
  * - It checks what S3 checks: every listed part exists with the ETag given (InvalidPart), in
  *   ascending order (InvalidPartOrder), all but the last at least 5 MiB (EntityTooSmall). A
@@ -33,9 +33,6 @@ import { dropParts, partsOf, readObject, storeAsParts } from "./embedded-parts";
 const MiB = 1024 * 1024;
 /** S3: every part but the last is at least 5 MiB. */
 const MIN_PART_BYTES = 5 * MiB;
-/** Bytes moved per read/write while joining parts, and how many parts are joined at once. */
-const JOIN_CHUNK_BYTES = 8 * MiB;
-const JOINS_AT_ONCE = 2;
 
 const locks = new Map<string, Promise<unknown>>();
 
@@ -99,42 +96,6 @@ export async function commitPart(dir: string, uploadId: string, partNumber: numb
 /** A fresh name in the upload's folder for a part being written (never listed: not a number). */
 export function partTempFile(dir: string, partNumber: number): string {
   return path.join(dir, `.incoming-${partNumber}-${crypto.randomBytes(6).toString("hex")}`);
-}
-
-/** Copies `files` one after the other into `dest` (created or truncated), a few at a time at their offsets. */
-async function concatenate(files: readonly { file: string; size: number }[], dest: string): Promise<number> {
-  const offsets: number[] = [];
-  let total = 0;
-  for (const f of files) {
-    offsets.push(total);
-    total += f.size;
-  }
-  const out = await fs.open(dest, "w");
-  try {
-    let next = 0;
-    const worker = async () => {
-      const buffer = Buffer.allocUnsafe(JOIN_CHUNK_BYTES);
-      while (next < files.length) {
-        const i = next++;
-        const src = await fs.open(files[i]!.file, "r");
-        try {
-          let done = 0;
-          while (done < files[i]!.size) {
-            const { bytesRead } = await src.read(buffer, 0, Math.min(buffer.length, files[i]!.size - done), done);
-            if (bytesRead === 0) throw new Error(`embedded storage: part ${files[i]!.file} ended early`);
-            await out.write(buffer, 0, bytesRead, offsets[i]! + done);
-            done += bytesRead;
-          }
-        } finally {
-          await src.close();
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(JOINS_AT_ONCE, files.length) }, worker));
-  } finally {
-    await out.close();
-  }
-  return total;
 }
 
 interface CompletedPart {
