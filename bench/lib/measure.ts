@@ -79,8 +79,10 @@ export function median(values: number[]): number {
 }
 
 /**
- * Runs each measurement `rounds` times, interleaved (a, b, a, b, ...), and returns the median of
- * each, in the order given.
+ * Runs each measurement `rounds` times, interleaved, the order reversed every other round
+ * (a b, b a, a b, …) so that a drift over the run (a JIT or a cache still warming, a neighbour's
+ * load rising) does not always favour whichever comes second; returns each one's runs, in round
+ * order, and their median.
  */
 export async function interleaved<K extends string, T>(
   rounds: number,
@@ -90,7 +92,7 @@ export async function interleaved<K extends string, T>(
   const keys = Object.keys(measurements) as K[];
   const all = Object.fromEntries(keys.map((k) => [k, [] as T[]])) as Record<K, T[]>;
   for (let round = 0; round < rounds; round++) {
-    for (const k of keys) all[k].push(await measurements[k](round));
+    for (const k of round % 2 ? [...keys].reverse() : keys) all[k].push(await measurements[k](round));
   }
   return Object.fromEntries(keys.map((k) => [k, { median: median(all[k].map(value)), all: all[k] }])) as Record<K, { median: number; all: T[] }>;
 }
