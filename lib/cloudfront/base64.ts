@@ -15,7 +15,7 @@ const CF_ALPHABET = /^[A-Za-z0-9\-~_]*$/;
 
 /** Encodes bytes (or a string, as UTF-8) to CloudFront base64. */
 export function cfBase64Encode(data: Uint8Array | string): string {
-  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const buf = typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   // From base64url (`-` `_`, no padding): one replacement (`_` -> `~`) and the padding as `_`.
   // Every signature passes here; this is about 2.5x faster than three replacements of base64.
   const url = buf.toString("base64url").replaceAll("_", "~");

@@ -83,10 +83,12 @@ export function assertSignableUrl(url: string): void {
       `URL contains characters a browser would re-encode (encode the path with encodeUrlPath and query values with encodeURIComponent, and "'" as %27): ${url}`,
     );
   }
-  if (/%(?![0-9A-Fa-f]{2})/.test(rest)) throw new Error(`URL contains a malformed percent escape: ${url}`);
+  // The patterns run only where they can match (most URLs hold no `%` and no `/.`).
+  if (rest.includes("%") && /%(?![0-9A-Fa-f]{2})/.test(rest)) throw new Error(`URL contains a malformed percent escape: ${url}`);
   const q = rest.indexOf("?");
   const path = q === -1 ? rest : rest.slice(0, q);
-  if (DOT_SEGMENT.test(path)) {
+  // `rest` starts with `/`: a dot segment starts with `/.` or `/%2e`.
+  if ((path.includes("/.") || path.includes("/%2")) && DOT_SEGMENT.test(path)) {
     throw new Error(`URL path contains a dot segment, which browsers rewrite before sending: ${url}`);
   }
   if (q !== -1) {

@@ -46,6 +46,15 @@ export function cannedPolicy(resourceUrl: string, expiresEpoch: number): string 
   return `{"Statement":[{"Resource":"${resourceUrl}","Condition":{"DateLessThan":{"AWS:EpochTime":${expiresEpoch}}}}]}`;
 }
 
+/**
+ * `cannedPolicy` for a URL that passed `assertSignableUrl` (encode.ts), which admits only
+ * characters that are JSON-safe: the signer's hot path, without checking them a second time.
+ */
+export function cannedPolicyOfSignableUrl(signableUrl: string, expiresEpoch: number): string {
+  assertEpoch("expires", expiresEpoch);
+  return `{"Statement":[{"Resource":"${signableUrl}","Condition":{"DateLessThan":{"AWS:EpochTime":${expiresEpoch}}}}]}`;
+}
+
 export interface CustomPolicyInput {
   /** URL or wildcard pattern (`https://media.example.com/courses/c1/lessons/l1/*`). Required. */
   resource: string;

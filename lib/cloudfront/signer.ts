@@ -15,7 +15,7 @@ import { sign as cryptoSign } from "node:crypto";
 import { cfBase64Encode } from "./base64";
 import { assertSignableUrl } from "./encode";
 import { matchResource } from "./match";
-import { cannedPolicy, customPolicy } from "./policy";
+import { cannedPolicyOfSignableUrl, customPolicy } from "./policy";
 import { HASH_ALGORITHM_SHA256, SIGNING_COOKIES, type HashAlgorithm } from "./wire";
 import type { KeyRing } from "./keyring";
 import { signingIdentity, type SigningCache } from "./signing-cache";
@@ -91,22 +91,32 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = f
   const keyId = key.id;
   const hashSuffix = hashAlgorithm === "SHA256" ? `&Hash-Algorithm=${HASH_ALGORITHM_SHA256}` : "";
 
-  /** RSA PKCS#1 v1.5 or ECDSA (DER) over the exact policy bytes, CloudFront base64. */
+  /**
+   * RSA PKCS#1 v1.5 or ECDSA (DER) over the exact policy bytes, CloudFront base64. Policies are
+   * printable ASCII (policy.ts checks the resource; the rest is JSON punctuation, digits and a
+   * CIDR), whose UTF-8 and Latin-1 bytes are the same: Latin-1 skips the UTF-8 encoder.
+   */
   const signPolicy = (policy: string): string =>
-    cfBase64Encode(cryptoSign(digest, Buffer.from(policy, "utf8"), key.privateKey));
+    cfBase64Encode(cryptoSign(digest, Buffer.from(policy, "latin1"), key.privateKey));
   if (noop) return noopSigner(keyId, hashAlgorithm, hashSuffix, signPolicy("placeholder").length);
   const scope = cache ? cache.scope(signingIdentity(keyId, key.publicKey), hashAlgorithm) : "";
   /** The same, from the cache when this key already signed this policy (valid until `expiresAt`). */
   const cachedSignature = (policy: string, expiresAt: number): string =>
-    cache ? cache.signature(scope, `p${policy}`, expiresAt, () => signPolicy(policy)) : signPolicy(policy);
+    cache ? cache.signature(`${scope}p${policy}`, expiresAt, () => signPolicy(policy)) : signPolicy(policy);
   /**
-   * A canned policy's signature. The URL (JSON-safe, no space: checked) and the expiry determine
-   * the policy, so they are the key: shorter entries, and a hit builds no policy at all.
+   * A canned policy's signature, for a URL `assertSignableUrl` passed (JSON-safe, no space). The
+   * URL and the expiry determine the policy, so they are the key: shorter entries, and a hit
+   * builds no policy at all. Every catalogue cover passes here: one string for the key, no closure.
    */
-  const cannedSignature = (url: string, expiresAt: number): string =>
-    cache
-      ? cache.signature(scope, `c${expiresAt} ${url}`, expiresAt, () => signPolicy(cannedPolicy(url, expiresAt)))
-      : signPolicy(cannedPolicy(url, expiresAt));
+  const cannedSignature = (url: string, expiresAt: number): string => {
+    if (!cache) return signPolicy(cannedPolicyOfSignableUrl(url, expiresAt));
+    const entry = `${scope}c${expiresAt} ${url}`;
+    const found = cache.lookup(entry, expiresAt);
+    if (found !== undefined) return found;
+    const signature = signPolicy(cannedPolicyOfSignableUrl(url, expiresAt));
+    cache.remember(entry, expiresAt, signature);
+    return signature;
+  };
 
   const buildCustom = (opts: PolicyOptions): string =>
     customPolicy({
@@ -127,7 +137,7 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = f
 
     signUrl(url, { expiresAt }) {
       assertSignableUrl(url);
-      return join(url, `Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${cannedSignature(url, expiresAt)}${hashSuffix}`);
+      return `${url}${url.includes("?") ? "&" : "?"}Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${cannedSignature(url, expiresAt)}${hashSuffix}`;
     },
 
     signUrlWithPolicy(url, opts) {

@@ -8,20 +8,19 @@
  * the first one is just as correct (and keeps the URL stable for browser caches). Entries are
  * keyed by (key id, public key fingerprint, hash algorithm, policy): a key change, even under
  * the same id, never finds another key's signature. An entry is never served once the policy
- * it signs has expired, and is dropped as the least recently used when the count or the byte
- * bound is reached. Entries are bare signature strings without lru-cache's per-entry TTL: the
- * policy in the key holds the expiry, and the bookkeeping of a TTL cost a few per cent of an
- * ECDSA signature on every miss (ADR 051).
+ * it signs has expired. The bound (count, and bytes at ENTRY_BUDGET_BYTES per entry) is kept by
+ * two generations of plain Maps (ADR 056): a miss costs two lookups and one insertion, with no
+ * recency list to maintain, and what is used again survives; lru-cache's bookkeeping, and
+ * before it a per-entry TTL, cost a few per cent of an ECDSA signature on every miss (ADR 051).
  *
  * Not to be confused with the edge's `SignatureCache` (verify.ts), which caches verification
  * outcomes.
  */
 import { createHash, type KeyObject } from "node:crypto";
-import { LRUCache } from "lru-cache";
 import type { HashAlgorithm } from "./wire";
 
 export interface SigningCacheStats {
-  /** Entries held now (an expired one is never served and goes as the least recently used). */
+  /** Entries held now (an expired one is never served and leaves with its generation). */
   entries: number;
   /** The bound (`SIGNATURE_CACHE_ENTRIES`); 0 = caching off. */
   maxEntries: number;
@@ -56,7 +55,17 @@ export const ENTRY_BUDGET_BYTES = 1024;
 
 export class SigningCache {
   readonly maxEntries: number;
-  private readonly lru: LRUCache<string, string> | null;
+  /**
+   * Two generations: entries go to `recent`; when it holds half the bound (count or bytes), it
+   * becomes `older` and the previous `older` is dropped whole. A hit in `older` moves the entry
+   * to `recent`, so what pages keep using stays. At most `maxEntries` entries (one when the
+   * bound is 1) and `maxEntries * ENTRY_BUDGET_BYTES` bytes.
+   */
+  private recent = new Map<string, string>();
+  private older = new Map<string, string>();
+  private recentBytes = 0;
+  private readonly generationEntries: number;
+  private readonly generationBytes: number;
   private readonly scopes = new Map<string, string>();
   private hitCount = 0;
   private missCount = 0;
@@ -65,15 +74,8 @@ export class SigningCache {
   constructor(maxEntries: number) {
     if (!Number.isInteger(maxEntries) || maxEntries < 0) throw new Error("SigningCache maxEntries must be an integer >= 0");
     this.maxEntries = maxEntries;
-    this.lru =
-      maxEntries > 0
-        ? new LRUCache({
-            max: maxEntries,
-            maxSize: maxEntries * ENTRY_BUDGET_BYTES,
-            // Characters of the key and the signature (one byte each: ASCII), plus the entry itself.
-            sizeCalculation: (signature, key) => key.length + signature.length + 64,
-          })
-        : null;
+    this.generationEntries = Math.floor(maxEntries / 2);
+    this.generationBytes = this.generationEntries * ENTRY_BUDGET_BYTES;
   }
 
   /**
@@ -92,33 +94,64 @@ export class SigningCache {
   }
 
   /**
-   * The signature of the policy `key` stands for, in `scope`: from the cache while the policy
-   * is still valid, else made by `sign()` and kept until `expiresAt` (epoch seconds, the
-   * policy's DateLessThan). `key` must determine the policy's exact bytes (the signer uses the
-   * policy itself, or for a canned policy its expiry and URL, which determine it).
+   * The signature kept for `entry` (a scope, then what determines the policy's exact bytes: the
+   * policy itself, or for a canned policy its expiry and URL) while the policy is valid, i.e.
+   * before `expiresAt` (epoch seconds, its DateLessThan); undefined (a miss) otherwise. Counts
+   * the hit or miss. No callback: the signer signs on a miss and calls `keep` (no closure to
+   * allocate per signature).
    */
-  signature(scope: string, key: string, expiresAt: number, sign: () => string): string {
-    if (!this.lru) return sign();
-    const entry = scope + key;
-    const ttl = expiresAt * 1000 - Date.now();
-    // The key determines the policy and the policy its expiry (= `expiresAt`): a found
+  lookup(entry: string, expiresAt: number): string | undefined {
+    if (this.maxEntries === 0) return undefined;
+    let found = this.recent.get(entry);
+    if (found === undefined) {
+      found = this.older.get(entry);
+      if (found !== undefined) {
+        this.older.delete(entry);
+        this.recent.set(entry, found);
+      }
+    }
+    // The entry determines the policy and the policy its expiry (= `expiresAt`): a found
     // signature is valid exactly as long as the policy is.
-    const found = ttl > 0 ? this.lru.get(entry) : undefined;
-    if (found !== undefined) {
+    if (found !== undefined && expiresAt * 1000 > Date.now()) {
       this.hitCount++;
       return found;
     }
     this.missCount++;
+    return undefined;
+  }
+
+  /** Keeps `signature` for `entry` until `expiresAt` (nothing when caching is off or the policy has expired). */
+  remember(entry: string, expiresAt: number, signature: string): void {
+    if (this.maxEntries === 0) return;
+    if (expiresAt * 1000 > Date.now()) this.keep(entry, signature);
+    else this.recent.delete(entry);
+  }
+
+  /** `lookup`, else `sign()` and `remember` (convenience for callers off the hot path). */
+  signature(entry: string, expiresAt: number, sign: () => string): string {
+    const found = this.lookup(entry, expiresAt);
+    if (found !== undefined) return found;
     const signature = sign();
-    if (ttl > 0) this.lru.set(entry, signature);
-    else this.lru.delete(entry);
+    this.remember(entry, expiresAt, signature);
     return signature;
+  }
+
+  private keep(entry: string, signature: string): void {
+    const bytes = entry.length + signature.length + 64;
+    if (this.recent.size >= Math.max(1, this.generationEntries) || this.recentBytes + bytes > Math.max(bytes, this.generationBytes)) {
+      this.older = this.recent;
+      this.recent = new Map();
+      this.recentBytes = 0;
+      if (this.generationEntries === 0) this.older.clear();
+    }
+    this.recent.set(entry, signature);
+    this.recentBytes += bytes;
   }
 
   stats(): SigningCacheStats {
     const lookups = this.hitCount + this.missCount;
     return {
-      entries: this.lru?.size ?? 0,
+      entries: this.recent.size + this.older.size,
       maxEntries: this.maxEntries,
       hits: this.hitCount,
       misses: this.missCount,

@@ -86,15 +86,31 @@ describe.each(["ec", "rsa"] as const)("signature cache (%s)", (kind) => {
 });
 
 describe("signature cache bounds", () => {
-  it("holds at most maxEntries, evicting the least recently used", () => {
-    const cache = new SigningCache(3);
+  it("holds at most maxEntries, keeping what is used again and dropping what is not", () => {
+    const cache = new SigningCache(4);
     const signer = signerWith(cache, "KONE", PEMS.ec);
-    for (let i = 0; i < 10; i++) signer.signUrl(`${COVER}?i=${i}`, { expiresAt: EXP });
-    expect(cache.stats().entries).toBe(3);
+    for (let i = 0; i < 10; i++) {
+      signer.signUrl(`${COVER}?i=${i}`, { expiresAt: EXP });
+      // i=0 is used again after every new URL: it is never dropped.
+      signer.signUrl(`${COVER}?i=0`, { expiresAt: EXP });
+      expect(cache.stats().entries).toBeLessThanOrEqual(4);
+    }
+    expect(signCalls.n).toBe(10);
     signer.signUrl(`${COVER}?i=9`, { expiresAt: EXP });
-    signer.signUrl(`${COVER}?i=0`, { expiresAt: EXP });
+    expect(signCalls.n).toBe(10);
+    signer.signUrl(`${COVER}?i=1`, { expiresAt: EXP });
     expect(signCalls.n).toBe(11);
-    expect(cache.stats()).toMatchObject({ entries: 3, hits: 1, misses: 11 });
+    expect(cache.stats()).toMatchObject({ hits: 11, misses: 11 });
+  });
+
+  it("a cache of one entry still answers the last signature", () => {
+    const cache = new SigningCache(1);
+    const signer = signerWith(cache, "KONE", PEMS.ec);
+    signer.signUrl(`${COVER}?i=1`, { expiresAt: EXP });
+    signer.signUrl(`${COVER}?i=1`, { expiresAt: EXP });
+    signer.signUrl(`${COVER}?i=2`, { expiresAt: EXP });
+    expect(signCalls.n).toBe(2);
+    expect(cache.stats().entries).toBe(1);
   });
 
   it("an entry expires with its URL", () => {
