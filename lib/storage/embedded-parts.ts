@@ -75,14 +75,24 @@ export async function readObject(objectPath: string, range?: { start: number; en
     await Promise.all(pieces.map((p) => p.handle.close()));
     throw err;
   }
+  let closed = false;
+  const closeAll = async () => {
+    if (closed) return;
+    closed = true;
+    await Promise.all(pieces.map((p) => p.handle.close().catch(() => undefined)));
+  };
   async function* bytes() {
     try {
       for (const piece of pieces) yield* piece.handle.createReadStream({ start: piece.start, end: piece.end, autoClose: false });
     } finally {
-      await Promise.all(pieces.map((p) => p.handle.close().catch(() => undefined)));
+      await closeAll();
     }
   }
-  return Readable.from(bytes(), { objectMode: false });
+  const stream = Readable.from(bytes(), { objectMode: false });
+  // A stream destroyed before its first read (a HEAD: s3rver opens the body, Koa destroys it
+  // unread) never runs the generator's `finally`.
+  stream.once("close", () => void closeAll());
+  return stream;
 }
 
 /**

@@ -164,6 +164,23 @@ describe("embedded multipart uploads (S3 semantics)", () => {
       expect(await storage.listObjects("originals/courses/k/")).toEqual([expect.objectContaining({ key, size: whole.length })]);
     });
 
+    it("HEAD and abandoned reads close the part files they opened", async () => {
+      const key = "originals/courses/k/h";
+      const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(5 * MiB), crypto.randomBytes(10)];
+      const up = await started(key, parts);
+      await storage.completeMultipartUpload(key, up.uploadId, up.list());
+      const openFds = () => fs.readdirSync("/proc/self/fd").length;
+      const before = openFds();
+      for (let i = 0; i < 20; i++) expect((await storage.headObject(key))?.contentLength).toBe(10 * MiB + 10);
+      for (let i = 0; i < 5; i++) {
+        const got = await storage.getObject(key);
+        for await (const _chunk of got.body) break;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      // 3 part files per read would be 75 descriptors; allow for sockets the client keeps open.
+      expect(openFds() - before).toBeLessThan(10);
+    });
+
     it("a plain PUT, a copy onto it or a delete replaces it and removes its parts; a copy of it is its bytes", async () => {
       const key = "originals/courses/k/b";
       const parts = [crypto.randomBytes(5 * MiB), crypto.randomBytes(1234)];
