@@ -15,7 +15,7 @@ export function isValidEpoch(value: unknown): value is number {
   return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_EPOCH;
 }
 
-function assertEpoch(name: string, value: number): void {
+export function assertEpoch(name: string, value: number): void {
   if (!isValidEpoch(value)) {
     throw new Error(`${name} must be an integer epoch in seconds between 0 and ${MAX_EPOCH}, got ${String(value)}`);
   }
@@ -48,11 +48,12 @@ export function cannedPolicy(resourceUrl: string, expiresEpoch: number): string 
 
 /**
  * `cannedPolicy` for a URL that passed `assertSignableUrl` (encode.ts), which admits only
- * characters that are JSON-safe: the signer's hot path, without checking them a second time.
+ * characters that are JSON-safe, and `expires`, the decimal text of an expiry `isValidEpoch`
+ * accepted: the signer's hot path, without checking either a second time or converting the
+ * expiry to text once per use.
  */
-export function cannedPolicyOfSignableUrl(signableUrl: string, expiresEpoch: number): string {
-  assertEpoch("expires", expiresEpoch);
-  return `{"Statement":[{"Resource":"${signableUrl}","Condition":{"DateLessThan":{"AWS:EpochTime":${expiresEpoch}}}}]}`;
+export function cannedPolicyOfSignableUrl(signableUrl: string, expires: string): string {
+  return `{"Statement":[{"Resource":"${signableUrl}","Condition":{"DateLessThan":{"AWS:EpochTime":${expires}}}}]}`;
 }
 
 export interface CustomPolicyInput {

@@ -15,7 +15,7 @@ import { sign as cryptoSign } from "node:crypto";
 import { cfBase64Encode } from "./base64";
 import { assertSignableUrl } from "./encode";
 import { matchResource } from "./match";
-import { cannedPolicyOfSignableUrl, customPolicy } from "./policy";
+import { assertEpoch, cannedPolicyOfSignableUrl, customPolicy } from "./policy";
 import { HASH_ALGORITHM_SHA256, SIGNING_COOKIES, type HashAlgorithm } from "./wire";
 import type { KeyRing } from "./keyring";
 import { signingIdentity, type SigningCache } from "./signing-cache";
@@ -108,13 +108,13 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = f
    * URL and the expiry determine the policy, so they are the key: shorter entries, and a hit
    * builds no policy at all. Every catalogue cover passes here: one string for the key, no closure.
    */
-  const cannedSignature = (url: string, expiresAt: number): string => {
-    if (!cache) return signPolicy(cannedPolicyOfSignableUrl(url, expiresAt));
-    const entry = `${scope}c${expiresAt} ${url}`;
+  const cannedSignature = (url: string, expiresAt: number, expires: string): string => {
+    if (!cache) return signPolicy(cannedPolicyOfSignableUrl(url, expires));
+    const entry = `${scope}c${expires} ${url}`;
     const found = cache.lookup(entry, expiresAt);
     if (found !== undefined) return found;
-    const signature = signPolicy(cannedPolicyOfSignableUrl(url, expiresAt));
-    cache.remember(entry, expiresAt, signature);
+    const signature = signPolicy(cannedPolicyOfSignableUrl(url, expires));
+    cache.remember(entry, signature);
     return signature;
   };
 
@@ -137,7 +137,10 @@ export function createCloudFrontSigner({ keyRing, hashAlgorithm, cache, noop = f
 
     signUrl(url, { expiresAt }) {
       assertSignableUrl(url);
-      return `${url}${url.includes("?") ? "&" : "?"}Expires=${expiresAt}&Key-Pair-Id=${keyId}&Signature=${cannedSignature(url, expiresAt)}${hashSuffix}`;
+      assertEpoch("expires", expiresAt);
+      // As text once: the cache key, the policy and the URL all hold it.
+      const expires = String(expiresAt);
+      return `${url}${url.includes("?") ? "&" : "?"}Expires=${expires}&Key-Pair-Id=${keyId}&Signature=${cannedSignature(url, expiresAt, expires)}${hashSuffix}`;
     },
 
     signUrlWithPolicy(url, opts) {

@@ -120,11 +120,12 @@ export class SigningCache {
     return undefined;
   }
 
-  /** Keeps `signature` for `entry` until `expiresAt` (nothing when caching is off or the policy has expired). */
-  remember(entry: string, expiresAt: number, signature: string): void {
-    if (this.maxEntries === 0) return;
-    if (expiresAt * 1000 > Date.now()) this.keep(entry, signature);
-    else this.recent.delete(entry);
+  /**
+   * Keeps `signature` for `entry` after a `lookup` missed (nothing when caching is off). Not
+   * checked for expiry again: `lookup` never answers an expired policy's signature.
+   */
+  remember(entry: string, signature: string): void {
+    if (this.maxEntries > 0) this.keep(entry, signature);
   }
 
   /** `lookup`, else `sign()` and `remember` (convenience for callers off the hot path). */
@@ -132,7 +133,7 @@ export class SigningCache {
     const found = this.lookup(entry, expiresAt);
     if (found !== undefined) return found;
     const signature = sign();
-    this.remember(entry, expiresAt, signature);
+    this.remember(entry, signature);
     return signature;
   }
 
