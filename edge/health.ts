@@ -4,11 +4,15 @@
  *   GET /_edge/health   200 {"status":"ok","storage":"ok"} when storage answers a HEAD of a key
  *                       that does not exist; 503 {"status":"unavailable","storage":"<reason>"}
  *                       otherwise; 503 {"status":"draining"} during shutdown.
- *   GET /_edge/metrics  counters (storage requests, object cache) and process memory.
+ *   GET /_edge/metrics  counters (storage requests, object cache), process memory, and the
+ *                       event loop's delay since start (ms: p50, p99, max) — a stalled loop
+ *                       delays every response, so a slow response with a quiet loop was slow
+ *                       elsewhere (in TCP or the client).
  *
  * `_edge/` is not a key prefix the portal uses (ADR 027), so nothing is shadowed.
  */
 import type http from "node:http";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 import type { Prepared } from "./options";
 import { isMissing } from "./serve-object";
@@ -17,6 +21,11 @@ export const HEALTH_PATH = "/_edge/health";
 export const METRICS_PATH = "/_edge/metrics";
 /** Never written: a HEAD of it returns null quickly when storage is up. */
 const PROBE_KEY = "_edge/health-probe";
+
+/** Sampled every 10 ms from the first metrics request's module load (the edge's start). */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+const ms = (ns: number) => Math.round(ns / 1e5) / 10;
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
@@ -58,5 +67,6 @@ export function sendMetrics(cfg: Prepared, res: http.ServerResponse, draining: b
     external: memory.external,
     storage: { ...cfg.storageCounters },
     cache: cfg.objectCache?.stats() ?? null,
+    eventLoopDelayMs: { p50: ms(loopDelay.percentile(50)), p99: ms(loopDelay.percentile(99)), max: ms(loopDelay.max) },
   });
 }

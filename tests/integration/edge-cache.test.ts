@@ -276,6 +276,19 @@ describe("object cache", () => {
     expect(metrics.storage).toEqual({ gets: 1, heads: 0 });
     expect(metrics.cache).toMatchObject({ hits: 1, misses: 1, storageReads: 1, evictions: 0, bytes: HOT_BODY.length, entries: 1 });
   });
+
+  it("/_edge/metrics reports the event loop's delay: a stall of the process shows in its max", async () => {
+    const { port } = await cachedEdge();
+    const until = Date.now() + 150;
+    while (Date.now() < until) {
+      // The edge runs in this process: its loop is stalled too.
+    }
+    await new Promise((r) => setTimeout(r, 30));
+    const { eventLoopDelayMs } = JSON.parse((await httpRequest(port, "/_edge/metrics")).body.toString());
+    expect(eventLoopDelayMs.max).toBeGreaterThanOrEqual(100);
+    expect(eventLoopDelayMs.p50).toBeGreaterThan(0);
+    expect(eventLoopDelayMs.p99).toBeGreaterThanOrEqual(eventLoopDelayMs.p50);
+  });
 });
 
 describe("EDGE_VERIFY=off (benchmarks)", () => {
