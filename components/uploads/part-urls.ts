@@ -33,7 +33,7 @@ export class PartUrls {
     let url: SignedRequest;
     if (cached && urlUsable(cached.at, this.now(), retry)) url = cached;
     else {
-      await this.request(partsToSign(n, [...this.pending], (p) => this.skip(p)));
+      await this.request(partsToSign(n, this.pending, (p) => this.skip(p)));
       const signed = this.urls.get(n);
       if (!signed) throw new Error(`The server did not sign part ${n}.`);
       url = signed;
@@ -66,7 +66,7 @@ export class PartUrls {
     const next = this.pending.find((p) => !this.skip(p));
     if (next === undefined) return;
     this.readingAhead = true;
-    this.request(partsToSign(next, [...this.pending], (p) => this.skip(p)))
+    this.request(partsToSign(next, this.pending, (p) => this.skip(p)))
       .catch(() => undefined)
       .finally(() => {
         this.readingAhead = false;

@@ -152,8 +152,14 @@ export function pendingParts(session: Session): number[] {
 }
 
 /** Parts to ask URLs for when part `n` needs one: `n`, then the next pending parts not sent, in flight or signed already. */
-export function partsToSign(n: number, pending: number[], skip: (part: number) => boolean): number[] {
-  return [n, ...pending.filter((p) => p !== n && !skip(p)).slice(0, URL_BATCH - 1)];
+export function partsToSign(n: number, pending: readonly number[], skip: (part: number) => boolean): number[] {
+  const batch = [n];
+  // Stops at a full batch: called for every batch of an upload of up to 10,000 parts.
+  for (let i = 0; i < pending.length && batch.length < URL_BATCH; i++) {
+    const p = pending[i]!;
+    if (p !== n && !skip(p)) batch.push(p);
+  }
+  return batch;
 }
 
 /** A part URL signed at `signedAt` may be used at `now` (a retry always asks again). */

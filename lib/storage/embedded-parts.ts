@@ -58,7 +58,11 @@ export async function partsOf(objectPath: string): Promise<{ dir: string; parts:
 /** Bytes [start, end] (inclusive) of the object at `objectPath`, from its parts or its file. */
 export async function readObject(objectPath: string, range?: { start: number; end: number }): Promise<Readable> {
   const kept = await partsOf(objectPath);
-  if (!kept) return createReadStream(objectPath, range);
+  return kept ? readParts(kept, range) : createReadStream(objectPath, range);
+}
+
+/** Bytes [start, end] (inclusive) of an object kept as parts (`partsOf`'s answer). */
+export async function readParts(kept: { dir: string; parts: StoredPart[]; size: number }, range?: { start: number; end: number }): Promise<Readable> {
   const start = range?.start ?? 0;
   const end = range?.end ?? kept.size - 1;
   // Every part the range needs is opened now: it streams whole even if the object is replaced meanwhile.

@@ -11,7 +11,7 @@ import { pipeline } from "node:stream/promises";
 import S3Error from "s3rver/lib/models/error";
 import FilesystemStore from "s3rver/lib/stores/filesystem";
 
-import { dropParts, partsOf, readObject, storeAsParts } from "./embedded-parts";
+import { dropParts, partsOf, readParts, storeAsParts } from "./embedded-parts";
 
 /**
  * s3rver's filesystem store with S3's multipart semantics (ADR 053), for the embedded storage
@@ -108,10 +108,10 @@ export class MultipartFilesystemStore extends FilesystemStore {
   async getObject(bucket: string, key: string, options?: { start?: number; end?: number }) {
     const object = await super.getObject(bucket, key, options);
     if (!object?.content) return object;
-    const objectPath = this.getResourcePath(bucket, key, "object");
-    if (!(await partsOf(objectPath))) return object;
+    const kept = await partsOf(this.getResourcePath(bucket, key, "object"));
+    if (!kept) return object;
     object.content.destroy();
-    object.content = await readObject(objectPath, object.range ?? { start: 0, end: object.size - 1 });
+    object.content = await readParts(kept, object.range ?? { start: 0, end: object.size - 1 });
     return object;
   }
 
@@ -143,7 +143,7 @@ export class MultipartFilesystemStore extends FilesystemStore {
     await fs.mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.copying-${crypto.randomBytes(6).toString("hex")}`;
     try {
-      await pipeline(await readObject(src), createWriteStream(tmp));
+      await pipeline(await readParts(keptSrc), createWriteStream(tmp));
       await fs.rename(tmp, dest);
     } catch (err) {
       await fs.rm(tmp, { force: true });
